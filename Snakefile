@@ -1,0 +1,26 @@
+# ridgeline: reach, align, slide around the ridge of the smoothed empirical distribution.
+# Table of contents only: configuration, validation and the stages. Run `snakemake --cores N`.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/models.smk"
+include: "rules/sampling.smk"
+include: "rules/ridge.smk"
+include: "rules/metrics.smk"
+include: "rules/figures.smk"
+
+
+rule all:
+    input:
+        get_final_outputs(),
+    default_target: True

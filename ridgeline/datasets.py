@@ -1,0 +1,110 @@
+"""Training sets: named synthetic point sets and user point sets (config list, .npy or .csv).
+
+Every set passes :func:`check_points` before use, so bad data fails early with a message that
+names the fix.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+#: Coordinates of the named synthetic sets (2D).
+NAMED_SETS = {
+    "two_mode": [(-3.0, 0.0), (3.0, 0.0)],
+    "triangle": [(0.0, 0.0), (5.0, 0.0), (0.0, 5.0)],
+    "triangle_mid": [(0.0, 0.0), (5.0, 0.0), (0.0, 5.0), (2.5, 2.5)],
+    "square": [(-2.5, -2.5), (2.5, -2.5), (-2.5, 2.5), (2.5, 2.5)],
+    "grid3": [(x, y) for y in (-3.0, 0.0, 3.0) for x in (-3.0, 0.0, 3.0)],
+    # 13 points with several ridge branches: a cross of uneven arms plus outliers in the quadrants
+    "thirteen": [
+        (0.0, 0.0), (2.5, 0.0), (5.0, 0.0), (-2.5, 0.0), (-5.0, 0.0), (0.0, 2.5), (0.0, 5.0),
+        (0.0, -2.5), (-3.5, -3.5), (3.5, 3.5), (4.5, -3.0), (-4.0, 3.5), (2.0, -5.0),
+    ],
+}
+
+
+class DatasetError(ValueError):
+    """A training set is malformed; the message says what to fix."""
+
+
+def check_points(points, name: str = "dataset", min_points: int = 1) -> np.ndarray:
+    """Validate a training set: a finite (n, D) float array with n >= ``min_points``, D >= 2."""
+    try:
+        arr = np.asarray(points)
+        arr = arr.astype(np.float64) if arr.dtype.kind in "biuf" else arr
+    except (ValueError, TypeError) as err:
+        raise DatasetError(f"{name}: points are not a rectangular numeric array ({err})") from None
+    if arr.dtype.kind not in "biuf":
+        raise DatasetError(f"{name}: points must be numbers, got {arr.dtype} values; fix the entries")
+    if arr.ndim != 2:
+        raise DatasetError(f"{name}: points must be a 2-D array (n_points, n_dims), got shape {arr.shape}; "
+                           "give one row per point")
+    if arr.shape[1] < 2:
+        raise DatasetError(f"{name}: points need at least 2 coordinates each (a ridge needs D >= 2), "
+                           f"got {arr.shape[1]}")
+    if arr.shape[0] < min_points:
+        raise DatasetError(f"{name}: need at least {min_points} points, got {arr.shape[0]}")
+    bad = ~np.isfinite(arr).all(axis=1)
+    if bad.any():
+        raise DatasetError(f"{name}: {int(bad.sum())} point(s) contain NaN or inf (first at row "
+                           f"{int(np.flatnonzero(bad)[0])}); remove or fix them")
+    return arr.astype(np.float64)
+
+
+def named_set(kind: str) -> np.ndarray:
+    """One of :data:`NAMED_SETS` as an (n, 2) array."""
+    if kind not in NAMED_SETS:
+        raise DatasetError(f"unknown synthetic set '{kind}'; choose one of {sorted(NAMED_SETS)}, "
+                           "or give `points:` or `file:`")
+    return np.asarray(NAMED_SETS[kind], dtype=np.float64)
+
+
+def load_points_file(path) -> np.ndarray:
+    """Read points from a .npy file or a .csv file (comma-separated, optional header row)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"points file '{path}' does not exist; check the `file:` entry of the dataset")
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    if path.suffix == ".csv":
+        try:
+            return np.loadtxt(path, delimiter=",", ndmin=2)
+        except ValueError:
+            try:
+                return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
+            except ValueError as err:
+                raise DatasetError(f"points file '{path}' is not a numeric CSV ({err}); "
+                                   "write one point per line, coordinates separated by commas") from None
+    raise DatasetError(f"points file '{path}' must end in .npy or .csv")
+
+
+def embed(points: np.ndarray, dim: int, seed: int) -> np.ndarray:
+    """Embed (n, d) points in R^dim by a fixed random orthonormal map (seeded); shape (n, dim)."""
+    if dim < points.shape[1]:
+        raise DatasetError(f"cannot embed {points.shape[1]}-D points in {dim} dimensions")
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((dim, points.shape[1])))
+    return points @ q.T
+
+
+def build_dataset(kind: str, points=None, file=None, embed_dim=None, embed_seed=0, name="dataset"):
+    """Resolve a dataset entry to a validated (n, D) array.
+
+    Parameters
+    ----------
+    kind : a name of :data:`NAMED_SETS`, ``points`` (use ``points``) or ``file`` (read ``file``).
+    embed_dim : optional D to embed the set into by a fixed random orthonormal map.
+    """
+    if kind == "points":
+        if points is None:
+            raise DatasetError(f"{name}: kind 'points' needs a `points:` list of coordinates")
+        arr = check_points(points, name)
+    elif kind == "file":
+        if file is None:
+            raise DatasetError(f"{name}: kind 'file' needs a `file:` path (.npy or .csv)")
+        arr = check_points(load_points_file(file), name)
+    else:
+        arr = named_set(kind)
+    if embed_dim:
+        arr = embed(arr, int(embed_dim), int(embed_seed))
+    return check_points(arr, name)

@@ -1,0 +1,11 @@
+"""Dimension names shared by every store (spelled like the config keys and wildcards)."""
+
+DATASET = "dataset"
+MODEL = "model"
+SEED = "seed"
+TIME = "time"
+SAMPLE = "sample"
+COORD = "coord"
+TRAIN = "train"
+GRID_POINT = "grid_point"
+STEP = "step"

@@ -1,0 +1,187 @@
+"""The smoothed empirical distribution p_t of a training set (science.md 2).
+
+p_t(x) = (1/n) sum_i N(x; a_t x_i, h_t I). Every quantity is a softmax-weighted moment of the
+scaled training points y_i = a_t x_i, computed in float64 with a streaming logsumexp over chunks
+of training points, so that n = 60,000 points in D = 784 fit in memory.
+"""
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .forward import alpha, variance
+
+#: Number of float64 elements a chunk may hold in one intermediate (B x chunk x D); ~256 MiB.
+DEFAULT_MEMORY_ELEMENTS = 32 * 1024 * 1024
+
+
+@dataclass
+class KernelMoments:
+    """Softmax moments of the scaled training points at query points x (shapes for B queries).
+
+    Attributes
+    ----------
+    log_sum : (B,) logsumexp_i(-|x - a_t x_i|^2 / (2 h_t))
+    mean : (B, D) posterior mean m_t(x) = sum_i w_i a_t x_i
+    shift : (B, D) mean-shift vector m_t(x) - x (computed without cancellation where possible)
+    cov : (B, D, D) or None, Cov_w(a_t x_i)
+    a, h : (B, 1) the signal scale and noise variance used
+    """
+
+    log_sum: torch.Tensor
+    mean: torch.Tensor
+    shift: torch.Tensor
+    cov: torch.Tensor | None
+    a: torch.Tensor
+    h: torch.Tensor
+
+
+class SmoothedEmpirical:
+    """Gaussian-KDE view of a training set under the forward OU process.
+
+    Parameters
+    ----------
+    data : (n, D) array-like, the training points x_i.
+    device : torch.device or None.
+    memory_elements : int, budget for intermediate chunks (float64 elements).
+    """
+
+    def __init__(self, data, device=None, memory_elements: int = DEFAULT_MEMORY_ELEMENTS):
+        self.data = torch.as_tensor(data, dtype=torch.float64, device=device)
+        if self.data.ndim != 2 or self.data.shape[0] < 1:
+            raise ValueError(f"data must have shape (n, D) with n >= 1, got {tuple(self.data.shape)}")
+        self.sq_norms = (self.data**2).sum(dim=1)
+        self.memory_elements = int(memory_elements)
+
+    @property
+    def n(self) -> int:
+        return self.data.shape[0]
+
+    @property
+    def dim(self) -> int:
+        return self.data.shape[1]
+
+    def _times(self, x: torch.Tensor, t) -> tuple[torch.Tensor, torch.Tensor]:
+        """a_t and h_t as (B, 1) tensors for a scalar t or per-point times t of shape (B,)."""
+        if torch.is_tensor(t) and t.ndim == 1:
+            t = t.to(dtype=torch.float64, device=x.device)[:, None]
+            return alpha(t), variance(t)
+        t = float(t)
+        shape = (x.shape[0], 1)
+        full = torch.full
+        return full(shape, alpha(t), dtype=x.dtype, device=x.device), full(
+            shape, variance(t), dtype=x.dtype, device=x.device
+        )
+
+    def _chunk(self, batch: int, width: int) -> int:
+        return max(1, min(self.n, self.memory_elements // max(1, batch * width)))
+
+    def _log_kernel(self, x, x_sq, a, h, sl) -> torch.Tensor:
+        """-|x - a y_i|^2 / (2h) for the training slice ``sl``; shape (B, chunk)."""
+        y = self.data[sl]
+        sq = x_sq[:, None] - 2.0 * a * (x @ y.T) + a**2 * self.sq_norms[sl][None, :]
+        return -sq.clamp_min(0.0) / (2.0 * h)
+
+    def moments(self, x, t, with_cov: bool = False) -> KernelMoments:
+        """Softmax moments at query points ``x`` (B, D) and time ``t`` (scalar or (B,)).
+
+        Small problems (B * n * D within the memory budget) take a dense path on exact
+        differences; large ones stream over chunks of training points.
+        """
+        x = self._check_queries(x)
+        a, h = self._times(x, t)
+        if x.shape[0] * self.n * self.dim <= self.memory_elements:
+            return self._dense_moments(x, a, h, with_cov)
+        return self._streamed_moments(x, a, h, with_cov)
+
+    def _dense_moments(self, x, a, h, with_cov) -> KernelMoments:
+        diff = a[:, :, None] * self.data[None] - x[:, None, :]  # (B, n, D): a y_i - x
+        logk = -(diff**2).sum(dim=2) / (2.0 * h)
+        log_sum = torch.logsumexp(logk, dim=1)
+        w = torch.exp(logk - log_sum[:, None])
+        shift = (w[:, None, :] @ diff)[:, 0, :]  # m - x
+        cov = None
+        if with_cov:
+            centred = diff - shift[:, None, :]
+            cov = (w[:, :, None] * centred).transpose(1, 2) @ centred
+        return KernelMoments(log_sum, x + shift, shift, cov, a, h)
+
+    def _streamed_moments(self, x, a, h, with_cov) -> KernelMoments:
+        x_sq = (x**2).sum(dim=1)
+        run_max = torch.full((x.shape[0],), -math.inf, dtype=x.dtype, device=x.device)
+        run_sum = torch.zeros_like(run_max)
+        first = torch.zeros_like(x)
+        step = self._chunk(x.shape[0], 1)
+        for start in range(0, self.n, step):
+            sl = slice(start, start + step)
+            logk = self._log_kernel(x, x_sq, a, h, sl)
+            new_max = torch.maximum(run_max, logk.max(dim=1).values)
+            rescale = torch.exp(run_max - new_max)
+            e = torch.exp(logk - new_max[:, None])
+            run_sum = run_sum * rescale + e.sum(dim=1)
+            first = first * rescale[:, None] + e @ self.data[sl]
+            run_max = new_max
+        log_sum = run_max + torch.log(run_sum)
+        mean = a * first / run_sum[:, None]
+        cov = self._covariance(x, x_sq, a, h, log_sum, mean) if with_cov else None
+        return KernelMoments(log_sum, mean, mean - x, cov, a, h)
+
+    def _covariance(self, x, x_sq, a, h, log_sum, mean) -> torch.Tensor:
+        """Centred weighted covariance sum_i w_i (a y_i - m)(a y_i - m)^T; shape (B, D, D)."""
+        cov = torch.zeros(x.shape[0], self.dim, self.dim, dtype=x.dtype, device=x.device)
+        step = self._chunk(x.shape[0], self.dim)
+        for start in range(0, self.n, step):
+            sl = slice(start, start + step)
+            w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - log_sum[:, None])
+            z = w.sqrt()[:, :, None] * (a[:, :, None] * self.data[sl][None] - mean[:, None, :])
+            cov += z.transpose(1, 2) @ z
+        return cov
+
+    def log_density(self, x, t) -> torch.Tensor:
+        """log p_t(x); shape (B,)."""
+        mom = self.moments(x, t)
+        return mom.log_sum - math.log(self.n) - 0.5 * self.dim * torch.log(2 * math.pi * mom.h[:, 0])
+
+    def posterior_mean(self, x, t) -> torch.Tensor:
+        """m_t(x) = sum_i w_i a_t x_i; shape (B, D)."""
+        return self.moments(x, t).mean
+
+    def score(self, x, t) -> torch.Tensor:
+        """grad log p_t(x) = (m_t(x) - x) / h_t; shape (B, D)."""
+        mom = self.moments(x, t)
+        return mom.shift / mom.h
+
+    def hessian(self, x, t) -> torch.Tensor:
+        """hess log p_t(x) = -I/h_t + Cov_w(a_t x_i)/h_t^2; shape (B, D, D)."""
+        mom = self.moments(x, t, with_cov=True)
+        return hessian_from_moments(mom)
+
+    def nearest_distances(self, x, t, k: int = 2) -> torch.Tensor:
+        """Distances from x to its ``k`` nearest scaled training points a_t x_i; shape (B, k)."""
+        x = self._check_queries(x)
+        a, _ = self._times(x, t)
+        k = min(k, self.n)
+        x_sq = (x**2).sum(dim=1)
+        best = torch.full((x.shape[0], k), math.inf, dtype=x.dtype, device=x.device)
+        step = self._chunk(x.shape[0], 1)
+        for start in range(0, self.n, step):
+            sl = slice(start, start + step)
+            y = self.data[sl]
+            sq = x_sq[:, None] - 2.0 * a * (x @ y.T) + a**2 * self.sq_norms[sl][None, :]
+            best = torch.cat([best, sq.clamp_min(0.0)], dim=1).topk(k, dim=1, largest=False).values
+        return best.sqrt()
+
+    def _check_queries(self, x) -> torch.Tensor:
+        x = torch.as_tensor(x, dtype=torch.float64, device=self.data.device)
+        if x.ndim != 2 or x.shape[1] != self.dim:
+            raise ValueError(f"query points must have shape (B, {self.dim}), got {tuple(x.shape)}")
+        return x
+
+
+def hessian_from_moments(mom: KernelMoments) -> torch.Tensor:
+    """-I/h + Cov/h^2 from precomputed moments; shape (B, D, D)."""
+    dim = mom.mean.shape[1]
+    eye = torch.eye(dim, dtype=mom.mean.dtype, device=mom.mean.device)
+    h = mom.h[:, :, None]
+    return -eye / h + mom.cov / h**2

@@ -1,0 +1,100 @@
+"""Per-sample ridge metrics along recorded trajectories (science.md 6).
+
+For every snapshot time t and sample x: ridge residuals (raw, h_t-scaled, relative), curvature
+condition, eigengap, SCMS distance to R_t, nearest-training distance to a_t x_i and its ratio to
+the second nearest; and, at the final time, counts of samples near each training point.
+"""
+
+import logging
+
+import numpy as np
+import torch
+import xarray as xr
+
+from . import dims
+from .empirical import SmoothedEmpirical
+from .io import variable
+from .ridge import ridge_frame_batched
+from .scms import scms_project
+
+log = logging.getLogger(__name__)
+
+
+def frame_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int) -> dict:
+    """Residuals, curvature and eigengap at points x (B, D); dict of (B,) numpy arrays."""
+    out = {k: [] for k in ("residual", "scaled_residual", "relative_residual", "curvature_ok", "eigengap")}
+    for _, frame in ridge_frame_batched(dist, x, t, ridge_dim):
+        out["residual"].append(frame.residual())
+        out["scaled_residual"].append(frame.scaled_residual())
+        out["relative_residual"].append(frame.relative_residual())
+        out["curvature_ok"].append(frame.curvature_ok())
+        out["eigengap"].append(frame.eigengap())
+    return {k: torch.cat(v).cpu().numpy() for k, v in out.items()}
+
+
+def snapshot_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int, scms: dict) -> dict:
+    """All per-sample metrics at one snapshot time; dict of (B,) numpy arrays."""
+    out = frame_metrics(dist, x, t, ridge_dim)
+    proj = scms_project(dist, x, t, ridge_dim, **scms)
+    out["scms_distance"] = (proj.points - dist._check_queries(x)).norm(dim=1).cpu().numpy()
+    out["scms_converged"] = proj.converged.cpu().numpy()
+    near = dist.nearest_distances(x, t, k=2).cpu().numpy()
+    out["nearest_distance"] = near[:, 0]
+    second = near[:, 1] if near.shape[1] > 1 else np.full(near.shape[0], np.inf)
+    out["nearest_ratio"] = near[:, 0] / np.where(second > 0, second, np.inf)
+    return out
+
+
+#: long_name and units of every per-sample metric.
+METRIC_ATTRS = {
+    "residual": ("ridge residual |E^T grad log p_t|", "1/length"),
+    "scaled_residual": ("h_t-scaled ridge residual h_t |E^T grad log p_t|", "length"),
+    "relative_residual": ("relative ridge residual |E^T g| / |g|", "1"),
+    "curvature_ok": ("curvature condition lambda_{d+1} < 0 holds", "1"),
+    "eigengap": ("Hessian eigengap lambda_d - lambda_{d+1}", "1/length^2"),
+    "scms_distance": ("distance to the ridge |x - SCMS(x)|", "length"),
+    "scms_converged": ("SCMS projection converged", "1"),
+    "nearest_distance": ("distance to the nearest scaled training point a_t x_i", "length"),
+    "nearest_ratio": ("nearest / second-nearest training-point distance", "1"),
+}
+
+
+def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_radius: float,
+                       logger=log) -> xr.Dataset:
+    """Metrics for every snapshot of a trajectory.
+
+    Parameters
+    ----------
+    times : (S,) snapshot times. states : (S, B, D) positions.
+    scms : keyword arguments of :func:`ridgeline.scms.scms_project`.
+    near_radius : radius around each training point x_i for the final counts.
+
+    Returns
+    -------
+    xarray.Dataset with per-sample variables on (time, sample) and counts on (train,).
+    """
+    times = torch.as_tensor(times, dtype=torch.float64)
+    per_time = []
+    for k, t in enumerate(times.tolist()):
+        per_time.append(snapshot_metrics(dist, states[k], t, ridge_dim, scms))
+        logger.info("metrics: snapshot %d/%d (t=%.4g) done", k + 1, len(times), t)
+    data_vars = {
+        name: variable(np.stack([m[name] for m in per_time]), (dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name])
+        for name in METRIC_ATTRS
+    }
+    counts = near_point_counts(dist.data, states[-1], near_radius)
+    data_vars["count_near_point"] = variable(counts, (dims.TRAIN,), f"final samples within {near_radius} of x_i")
+    data_vars["fraction_near_points"] = variable(
+        np.float64(counts.sum() / states.shape[1]), (), f"fraction of final samples within {near_radius} of a training point")
+    coords = {dims.TIME: variable(times.numpy(), (dims.TIME,), "inference time t", "1")}
+    return xr.Dataset(data_vars, coords=coords)
+
+
+def near_point_counts(data, final, radius: float) -> np.ndarray:
+    """Number of final samples within ``radius`` of each training point (nearest-assigned); (n,)."""
+    data = torch.as_tensor(data, dtype=torch.float64)
+    final = torch.as_tensor(final, dtype=torch.float64, device=data.device)
+    d = torch.cdist(final, data)
+    nearest, idx = d.min(dim=1)
+    inside = nearest <= radius
+    return torch.bincount(idx[inside], minlength=data.shape[0]).cpu().numpy()

@@ -1,0 +1,12 @@
+"""Score models behind one interface: ``score(x, t)`` and ``posterior_mean(x, t)``.
+
+Both take x of shape (B, D) (float64 on the model's device) and a scalar time t (or times of
+shape (B,)), and return (B, D) float64. The posterior mean is that of a_t X_0 given X_t = x, so
+score = (posterior_mean - x) / h_t.
+"""
+
+from .base import ScoreModel
+from .exact import ExactScore
+from .neural import NeuralScore, ScoreMLP, train_neural_score
+
+__all__ = ["ScoreModel", "ExactScore", "NeuralScore", "ScoreMLP", "train_neural_score"]

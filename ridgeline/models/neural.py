@@ -1,0 +1,145 @@
+"""Neural MLP score model trained by denoising score matching (science.md 4c).
+
+Parametrization (used end to end, in training and in sampling): the network predicts the noise,
+eps_theta(x, t), and score = -eps_theta / sqrt(h_t). The time input of the frozen Gaussian
+Fourier embedding is the normalized log-time u = log(t / t_min) / log(T / t_min) in [0, 1], which
+spreads the geometric sampling grid evenly.
+
+Training samples t log-uniformly on [t_min, T] and importance-weights each term so that the loss
+is the dt-integral of science.md: L = int w_SM(t) E|s - grad log p(x_t | x_0)|^2 dt / D, with
+|s - target|^2 = |eps_theta - z|^2 / h_t.
+"""
+
+import logging
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..forward import alpha, score_matching_weight, variance
+from ..progress import Progress
+
+log = logging.getLogger(__name__)
+
+
+class ScoreMLP(nn.Module):
+    """[D + F -> hidden -> hidden -> D] ReLU MLP with a frozen Gaussian Fourier time embedding.
+
+    Parameters
+    ----------
+    dim : D. hidden : width. n_fourier : F (even). fourier_scale : std of the frozen frequencies.
+    T, t_min : the time range, for the log-time normalization. generator : torch.Generator.
+    """
+
+    def __init__(self, dim, T, t_min, hidden=512, n_fourier=128, fourier_scale=30.0, generator=None):
+        super().__init__()
+        if n_fourier % 2:
+            raise ValueError(f"n_fourier must be even, got {n_fourier}")
+        self.hparams = dict(dim=dim, T=T, t_min=t_min, hidden=hidden, n_fourier=n_fourier,
+                            fourier_scale=fourier_scale)
+        freqs = torch.randn(n_fourier // 2, generator=generator) * fourier_scale
+        self.register_buffer("freqs", freqs)
+        self.net = nn.Sequential(
+            nn.Linear(dim + n_fourier, hidden), nn.ReLU(),
+            nn.Linear(hidden, hidden), nn.ReLU(),
+            nn.Linear(hidden, dim),
+        )
+        self._init_weights(generator)
+
+    def _init_weights(self, generator) -> None:
+        """PyTorch's default Linear init, drawn from ``generator`` instead of the global RNG."""
+        for layer in self.net:
+            if isinstance(layer, nn.Linear):
+                bound = 1.0 / math.sqrt(layer.in_features)
+                with torch.no_grad():
+                    layer.weight.uniform_(-bound, bound, generator=generator)
+                    layer.bias.uniform_(-bound, bound, generator=generator)
+
+    def embed_time(self, t: torch.Tensor) -> torch.Tensor:
+        """Gaussian Fourier features of the normalized log-time; (B,) -> (B, F)."""
+        T, t_min = self.hparams["T"], self.hparams["t_min"]
+        u = torch.log(t / t_min) / math.log(T / t_min)
+        phase = 2 * math.pi * u[:, None] * self.freqs[None, :]
+        return torch.cat([torch.sin(phase), torch.cos(phase)], dim=1)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """Predicted noise eps_theta(x, t); x (B, D), t (B,) -> (B, D)."""
+        return self.net(torch.cat([x, self.embed_time(t)], dim=1))
+
+
+class NeuralScore:
+    """Score-model interface around a trained :class:`ScoreMLP` (float32 net, float64 I/O)."""
+
+    def __init__(self, module: ScoreMLP, batch: int = 65536):
+        self.module = module.eval()
+        self.batch = batch
+        self.device = next(module.parameters()).device
+
+    @torch.no_grad()
+    def score(self, x: torch.Tensor, t) -> torch.Tensor:
+        t = torch.as_tensor(t, dtype=torch.float64, device=x.device).expand(x.shape[0])
+        parts = []
+        for xb, tb in zip(x.split(self.batch), t.split(self.batch)):
+            eps = self.module(xb.to(self.device, torch.float32), tb.to(self.device, torch.float32))
+            parts.append(-eps.to(torch.float64).to(x.device) / variance(tb)[:, None].sqrt())
+        return torch.cat(parts)
+
+    def posterior_mean(self, x: torch.Tensor, t) -> torch.Tensor:
+        t = torch.as_tensor(t, dtype=torch.float64, device=x.device)
+        h = variance(t.expand(x.shape[0]))[:, None]
+        return x + h * self.score(x, t)
+
+    def save(self, path, **extra) -> None:
+        torch.save({"hparams": self.module.hparams, "state_dict": self.module.state_dict(), **extra}, path)
+
+    @classmethod
+    def load(cls, path, device=None) -> "NeuralScore":
+        ckpt = torch.load(path, map_location=device or "cpu", weights_only=False)
+        module = ScoreMLP(**ckpt["hparams"])
+        module.load_state_dict(ckpt["state_dict"])
+        return cls(module.to(device or "cpu"))
+
+
+def dsm_loss(module: ScoreMLP, x0, t, z, weighting: str) -> torch.Tensor:
+    """Importance-weighted denoising score-matching loss for one batch (float32).
+
+    x0, z : (B, D); t : (B,) drawn log-uniformly on [t_min, T].
+    """
+    a, h = alpha(t)[:, None], variance(t)[:, None]
+    xt = a * x0 + h.sqrt() * z
+    T, t_min = module.hparams["T"], module.hparams["t_min"]
+    # w_SM(t) / q(t) with q(t) = 1 / (t log(T/t_min)), and the 1/h of the eps parametrization
+    weight = score_matching_weight(weighting, h) * t[:, None] * math.log(T / t_min) / h
+    return (weight * (module(xt, t) - z) ** 2).mean()
+
+
+def train_neural_score(module, data, weighting="1", steps=10000, batch_size=512, lr=1e-3,
+                       generator=None, logger=log) -> np.ndarray:
+    """Train ``module`` in place with Adam on denoising score matching; returns losses (steps,).
+
+    Parameters
+    ----------
+    module : ScoreMLP on the target device. data : (n, D) training points.
+    weighting : "1", "h" or "h2" (w_SM). generator : torch.Generator on the module's device.
+    """
+    device = next(module.parameters()).device
+    data = torch.as_tensor(data, dtype=torch.float32, device=device)
+    T, t_min = module.hparams["T"], module.hparams["t_min"]
+    opt = torch.optim.Adam(module.parameters(), lr=lr)
+    losses = np.empty(steps)
+    module.train()
+    with Progress(steps, "train neural score", logger) as bar:
+        for step in range(steps):
+            idx = torch.randint(data.shape[0], (batch_size,), generator=generator, device=device)
+            u = torch.rand(batch_size, generator=generator, device=device)
+            t = t_min * (T / t_min) ** u
+            z = torch.randn(batch_size, data.shape[1], generator=generator, device=device)
+            loss = dsm_loss(module, data[idx], t, z, weighting)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses[step] = loss.item()
+            bar.update(1, loss=float(losses[max(0, step - 99): step + 1].mean()))
+    module.eval()
+    return losses

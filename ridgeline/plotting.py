@@ -1,0 +1,73 @@
+"""Figures. Every function takes xarray Datasets read from the stores and returns a Figure."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+from . import dims  # noqa: E402
+
+
+def _nearest_times(available: np.ndarray, n_panels: int) -> list[int]:
+    """Indices of ``n_panels`` snapshot times spread evenly in log time."""
+    if n_panels >= available.size:
+        return list(range(available.size))
+    targets = np.geomspace(available[0], available[-1], n_panels)
+    return sorted({int(np.abs(np.log(available) - np.log(t)).argmin()) for t in targets})
+
+
+def reach_align_slide(ridges: xr.Dataset, samples: dict, train: np.ndarray, n_panels: int = 6,
+                      max_points: int = 1000, title: str = "") -> plt.Figure:
+    """Samples over the ridge of p_t at several inference times; one row per model.
+
+    Parameters
+    ----------
+    ridges : store of the ``ridge_set`` rule (ridge points per time, ``on_ridge`` mask).
+    samples : {model name: sample store (``states`` on (time, sample, coord))}.
+    train : (n, 2) training points x_i (shown scaled, a_t x_i).
+    """
+    times = ridges[dims.TIME].values
+    cols = _nearest_times(times, n_panels)
+    fig, axes = plt.subplots(len(samples), len(cols), figsize=(2.6 * len(cols), 2.7 * len(samples)),
+                             squeeze=False, sharex=True, sharey=True)
+    for row, (model, store) in enumerate(samples.items()):
+        for col, k in enumerate(cols):
+            ax = axes[row, col]
+            t = float(times[k])
+            pts = ridges["ridge_points"].isel({dims.TIME: k}).values
+            ok = ridges["on_ridge"].isel({dims.TIME: k}).values
+            ax.scatter(*pts[ok].T, s=0.3, c="0.55", rasterized=True, label="ridge $R_t$")
+            x = store["states"].sel({dims.TIME: t}, method="nearest").values[:max_points]
+            ax.scatter(*x.T, s=1.5, c="tab:blue", alpha=0.5, rasterized=True, label="samples")
+            ax.scatter(*(np.exp(-t) * train).T, marker="x", s=18, c="tab:red", label="$a_t x_i$")
+            ax.set_title(f"{model}, t = {t:.3g}", fontsize=9)
+            ax.set_aspect("equal")
+    lim = 1.35 * np.abs(train).max()
+    axes[0, 0].set_xlim(-lim, lim)
+    axes[0, 0].set_ylim(-lim, lim)
+    axes[0, -1].legend(loc="upper right", fontsize=7, markerscale=4)
+    fig.suptitle(title or "Reach, align, slide: samples approach and then move along the ridge of $p_t$")
+    fig.tight_layout()
+    return fig
+
+
+def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 200) -> plt.Figure:
+    """Per-sample SCMS distance to the ridge vs inference time, with the median, per model."""
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.4), squeeze=False, sharey=True)
+    for ax, model in zip(axes[0], models):
+        d = metrics["scms_distance"].sel(model=model)
+        t = metrics["t"].sel(model=model).values
+        ax.plot(t, d.values[:, :max_curves], c="tab:blue", lw=0.3, alpha=0.3)
+        ax.plot(t, np.nanmedian(d.values, axis=1), c="k", lw=2, label="median")
+        ax.set_xscale("log")
+        ax.set_yscale("symlog", linthresh=1e-3)
+        ax.invert_xaxis()
+        ax.set_xlabel("inference time t (reverse direction →)")
+        ax.set_title(model)
+    axes[0, 0].set_ylabel("distance to ridge |x - SCMS(x)|")
+    axes[0, 0].legend()
+    fig.suptitle("Reach: distance of samples to the ridge of $p_t$ along the reverse process")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,118 @@
+"""Ridge geometry of p_t from its Hessian (science.md 3).
+
+Eigenpairs of H = hess log p_t(x), lambda_1 >= ... >= lambda_D. For ridge dimension d the normal
+frame is E = [v_{d+1} .. v_D]; the ridge is where E E^T grad log p_t = 0 and lambda_{d+1} < 0.
+"""
+
+from dataclasses import dataclass
+
+import torch
+
+from .empirical import KernelMoments, SmoothedEmpirical
+
+
+@dataclass
+class RidgeFrame:
+    """Local ridge geometry at B query points (all float64).
+
+    Attributes
+    ----------
+    normal : (B, D, D-d) normal frame E (columns v_{d+1} .. v_D)
+    eigenvalues : (B, D) Hessian eigenvalues in descending order
+    score : (B, D) grad log p_t(x)
+    step : (B, D) mean-shift vector m_t(x) - x (= h_t * score)
+    h : (B, 1) noise variance h_t
+    """
+
+    normal: torch.Tensor
+    eigenvalues: torch.Tensor
+    score: torch.Tensor
+    step: torch.Tensor
+    h: torch.Tensor
+
+    @property
+    def ridge_dim(self) -> int:
+        return self.eigenvalues.shape[1] - self.normal.shape[2]
+
+    def normal_part(self, v: torch.Tensor) -> torch.Tensor:
+        """P_N v = E E^T v for vectors v of shape (B, D)."""
+        return (self.normal @ (self.normal.transpose(1, 2) @ v[:, :, None]))[:, :, 0]
+
+    def tangent_part(self, v: torch.Tensor) -> torch.Tensor:
+        """P_T v = v - E E^T v; shape (B, D)."""
+        return v - self.normal_part(v)
+
+    def residual(self) -> torch.Tensor:
+        """Ridge residual r_t(x) = |E^T grad log p_t(x)|; shape (B,)."""
+        return (self.normal.transpose(1, 2) @ self.score[:, :, None]).norm(dim=(1, 2))
+
+    def scaled_residual(self) -> torch.Tensor:
+        """h_t * r_t(x), a length comparable across t; shape (B,)."""
+        return self.h[:, 0] * self.residual()
+
+    def relative_residual(self) -> torch.Tensor:
+        """|E^T g| / |g| in [0, 1]; 0 where the score vanishes; shape (B,)."""
+        g = self.score.norm(dim=1)
+        return torch.where(g > 0, self.residual() / g.clamp_min(1e-300), torch.zeros_like(g))
+
+    def curvature_ok(self) -> torch.Tensor:
+        """lambda_{d+1} < 0; shape (B,), bool."""
+        return self.eigenvalues[:, self.ridge_dim] < 0
+
+    def eigengap(self) -> torch.Tensor:
+        """beta = lambda_d - lambda_{d+1}; shape (B,)."""
+        d = self.ridge_dim
+        return self.eigenvalues[:, d - 1] - self.eigenvalues[:, d]
+
+
+def symmetric_eigh(H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ascending eigenpairs of a batch of symmetric matrices (B, D, D).
+
+    2 x 2 matrices use the closed form (faster, and avoids cusolver failures on huge batches).
+    """
+    if H.shape[-1] == 2:
+        return _eigh_2x2(H)
+    return torch.linalg.eigh(H)
+
+
+def _eigh_2x2(H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    a, b, c = H[:, 0, 0], H[:, 0, 1], H[:, 1, 1]
+    mid = (a + c) / 2
+    rad = torch.hypot((a - c) / 2, b)
+    lo, hi = mid - rad, mid + rad
+    # eigenvector of `lo`: angle theta with tan(2 theta) = 2b / (a - c), rotated to the small one
+    theta = 0.5 * torch.atan2(2 * b, a - c)
+    v_hi = torch.stack([torch.cos(theta), torch.sin(theta)], dim=1)
+    v_lo = torch.stack([-torch.sin(theta), torch.cos(theta)], dim=1)
+    evals = torch.stack([lo, hi], dim=1)
+    evecs = torch.stack([v_lo, v_hi], dim=2)
+    return evals, evecs
+
+
+def frame_from_moments(mom: KernelMoments, ridge_dim: int) -> RidgeFrame:
+    """Build a :class:`RidgeFrame` from kernel moments with one eigendecomposition per point.
+
+    H = -I/h + Cov/h^2 shares its eigenvectors with Cov, and its eigenvalues are the increasing
+    map mu -> -1/h + mu/h^2 of Cov's, so only the covariance is decomposed (better conditioned).
+    """
+    dim = mom.mean.shape[1]
+    if not 1 <= ridge_dim < dim:
+        raise ValueError(f"ridge dimension must satisfy 1 <= d < D = {dim}, got d = {ridge_dim}")
+    mu, evecs = symmetric_eigh(mom.cov)
+    evals = -1.0 / mom.h + mu / mom.h**2
+    normal = evecs[:, :, : dim - ridge_dim]
+    return RidgeFrame(normal, evals.flip(1), mom.shift / mom.h, mom.shift, mom.h)
+
+
+def ridge_frame(dist: SmoothedEmpirical, x, t, ridge_dim: int) -> RidgeFrame:
+    """Ridge frame of p_t at query points x (B, D)."""
+    return frame_from_moments(dist.moments(x, t, with_cov=True), ridge_dim)
+
+
+def ridge_frame_batched(dist: SmoothedEmpirical, x, t, ridge_dim: int, batch: int = 4096):
+    """Yield (slice, RidgeFrame) over query batches, so that (B, D, D) Hessians stay bounded."""
+    x = dist._check_queries(x)
+    batch = max(1, min(batch, dist.memory_elements // max(1, dist.dim * dist.dim)))
+    for start in range(0, x.shape[0], batch):
+        sl = slice(start, start + batch)
+        yield sl, ridge_frame(dist, x[sl], t, ridge_dim)

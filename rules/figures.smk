@@ -1,0 +1,16 @@
+rule figure_reach_align_slide:
+    input:
+        unpack(figure_inputs),
+    output:
+        ras="results/figures/reach_align_slide_{dataset}.png",
+        distance="results/figures/distance_to_ridge_{dataset}.png",
+    params:
+        figure=config["figures"]["reach_align_slide"],
+        models=config["models"],
+        code=fingerprint("plotting"),
+    log:
+        "logs/figure_reach_align_slide/{dataset}.log",
+    conda:
+        "../envs/ridgeline.yaml"
+    script:
+        "../workflow_scripts/figure_reach_align_slide.py"

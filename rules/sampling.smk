@@ -1,0 +1,20 @@
+rule sample:
+    input:
+        dataset=rules.prepare_dataset.output[0],
+        checkpoint=model_checkpoint,
+    output:
+        directory("results/sample/{dataset}/{model}/seed{seed}.zarr"),
+    params:
+        sampling=config["sampling"],
+        times=dataset_time_range,
+        device=config["device"],
+        code=fingerprint("sampling", "models", "empirical", "forward", "runtime", "io"),
+    log:
+        "logs/sample/{dataset}/{model}/seed{seed}.log",
+    benchmark:
+        "benchmarks/sample/{dataset}/{model}/seed{seed}.tsv"
+    threads: 2
+    conda:
+        "../envs/ridgeline.yaml"
+    script:
+        "../workflow_scripts/sample.py"

@@ -1,0 +1,37 @@
+"""The ridge of a 2D p_t as point clouds at the snapshot times (rule ridge_set)."""
+
+import numpy as np
+import xarray as xr
+
+from ridgeline import dims
+from ridgeline.device import resolve_device
+from ridgeline.empirical import SmoothedEmpirical
+from ridgeline.forward import log_spaced_times, time_grid
+from ridgeline.io import read_store, variable, write_store
+from ridgeline.provenance import provenance
+from ridgeline.runtime import configure_job
+from ridgeline.sampling import snapshot_indices
+from ridgeline.scms import ridge_set_2d
+
+log = configure_job(snakemake.log[0], snakemake.threads)
+ridge, cfg, times = snakemake.params.ridge, snakemake.params.sampling, snakemake.params.times
+points = read_store(snakemake.input.dataset)["points"].values
+dist = SmoothedEmpirical(points, device=resolve_device(snakemake.params.device))
+grid = time_grid(cfg["grid"], times["T"], times["t_min"], cfg["n_steps"])
+snap_times = grid[snapshot_indices(grid, log_spaced_times(times["T"], times["t_min"], cfg["n_snapshots"]))]
+found, on_ridge = [], []
+for t in snap_times.tolist():
+    res = ridge_set_2d(dist, t, ridge["grid_size"], ridge["grid_margin"], **ridge["scms"])
+    found.append(res.points.cpu().numpy())
+    on_ridge.append((res.converged & res.curvature_ok).cpu().numpy())
+    log.info("t=%.4g: %d of %d grid points on the ridge", t, on_ridge[-1].sum(), on_ridge[-1].size)
+ds = xr.Dataset(
+    {
+        "ridge_points": variable(np.stack(found), (dims.TIME, dims.GRID_POINT, dims.COORD),
+                                 "converged SCMS point from the grid", "length"),
+        "on_ridge": variable(np.stack(on_ridge), (dims.TIME, dims.GRID_POINT),
+                             "converged and lambda_2 < 0 (a ridge point)"),
+    },
+    coords={dims.TIME: variable(snap_times.numpy(), (dims.TIME,), "inference time t")},
+)
+write_store(ds, snakemake.output[0], provenance("ridge_set", {"ridge": ridge, **times}))

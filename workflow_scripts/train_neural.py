@@ -1,0 +1,26 @@
+"""Train the neural MLP score on a dataset (rule train_neural)."""
+
+from ridgeline.device import resolve_device
+from ridgeline.io import read_store
+from ridgeline.models import NeuralScore, ScoreMLP, train_neural_score
+from ridgeline.provenance import provenance
+from ridgeline.runtime import configure_job, generator
+
+log = configure_job(snakemake.log[0], snakemake.threads)
+cfg, times = snakemake.params.neural, snakemake.params.times
+seed = int(snakemake.wildcards.seed)
+device = resolve_device(snakemake.params.device)
+points = read_store(snakemake.input.dataset)["points"].values
+module = ScoreMLP(
+    points.shape[1], times["T"], times["t_min"], cfg["hidden"], cfg["n_fourier"],
+    cfg["fourier_scale"], generator=generator(seed, "neural-init"),
+).to(device)
+losses = train_neural_score(
+    module, points, cfg["weighting"], cfg["steps"], cfg["batch_size"], cfg["lr"],
+    generator=generator(seed, "neural-train", device), logger=log,
+)
+log.info("final loss (mean of last 100 steps): %.5g", losses[-100:].mean())
+NeuralScore(module).save(
+    snakemake.output[0], losses=losses,
+    provenance=provenance("train_neural", {"neural": cfg, **times}, seed),
+)
