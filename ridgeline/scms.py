@@ -28,6 +28,7 @@ class SCMSResult:
     iterations : (B,) int64, steps taken by each point
     residual : (B,) final value of the stopping criterion
     curvature_ok : (B,) bool, lambda_{d+1} < 0 at the final position
+    eigengap : (B,) lambda_d - lambda_{d+1} at the final position
     """
 
     points: torch.Tensor
@@ -35,6 +36,7 @@ class SCMSResult:
     iterations: torch.Tensor
     residual: torch.Tensor
     curvature_ok: torch.Tensor
+    eigengap: torch.Tensor
 
 
 def stopping_value(frame: RidgeFrame, criterion: str) -> torch.Tensor:
@@ -102,19 +104,20 @@ def scms_project(
     curvature = torch.zeros_like(converged)
     iterations = torch.zeros(n, dtype=torch.int64, device=x.device)
     residual = torch.full((n,), float("inf"), dtype=x.dtype, device=x.device)
+    gap = torch.zeros_like(residual)
     for sub in torch.arange(n, device=x.device).split(batch):
         _iterate(dist, x, sub, t, ridge_dim, tol, max_iter, criterion, method, newton_below,
-                 (converged, curvature, iterations, residual))
+                 (converged, curvature, iterations, residual, gap))
     log.info(
         "SCMS t=%.4g d=%d: %d/%d converged (tol %.1e, %s), max %d iterations",
         t, ridge_dim, int(converged.sum()), n, tol, criterion, int(iterations.max()) if n else 0,
     )
-    return SCMSResult(x, converged, iterations, residual, curvature)
+    return SCMSResult(x, converged, iterations, residual, curvature, gap)
 
 
 def _iterate(dist, x, idx, t, ridge_dim, tol, max_iter, criterion, method, newton_below, out):
     """Run SCMS on the points ``idx`` of ``x`` in place, keeping only active points in the loop."""
-    converged, curvature, iterations, residual = out
+    converged, curvature, iterations, residual, gap = out
     xa = x[idx]
     for it in range(max_iter + 1):
         frame = ridge_frame(dist, xa, t, ridge_dim)
@@ -125,7 +128,7 @@ def _iterate(dist, x, idx, t, ridge_dim, tol, max_iter, criterion, method, newto
         if bool(done.any()):
             fin = idx[done]
             x[fin], residual[fin], curvature[fin] = xa[done], value[done], frame.curvature_ok()[done]
-            converged[fin] = value[done] < tol
+            converged[fin], gap[fin] = value[done] < tol, frame.eigengap()[done]
             iterations[fin] = it
             keep = ~done
             idx, xa = idx[keep], xa[keep]
@@ -149,7 +152,8 @@ def ridge_set_2d(dist: SmoothedEmpirical, t: float, size: int = 200, margin: flo
 
     The grid covers the box of the scaled training points a_t x_i widened by
     ``margin * sqrt(h_t)``. Returns the :class:`SCMSResult` of all grid points; keep
-    ``converged & curvature_ok`` for the ridge.
+    ``converged & curvature_ok`` (and, where the frame must be well defined, a lower bound on the
+    dimensionless eigengap h_t * eigengap) for the ridge.
     """
     if dist.dim != 2:
         raise ValueError(f"ridge_set_2d needs 2D data, got D = {dist.dim}")

@@ -1,6 +1,7 @@
 """The ridge of a 2D p_t as point clouds at the snapshot times (rule ridge_set)."""
 
 import numpy as np
+import torch
 import xarray as xr
 
 from ridgeline import dims
@@ -23,14 +24,15 @@ found, on_ridge = [], []
 for t in snap_times.tolist():
     res = ridge_set_2d(dist, t, ridge["grid_size"], ridge["grid_margin"], **ridge["scms"])
     found.append(res.points.cpu().numpy())
-    on_ridge.append((res.converged & res.curvature_ok).cpu().numpy())
+    gap_ok = float(-torch.expm1(torch.tensor(-2.0 * t))) * res.eigengap >= ridge["min_gap"]
+    on_ridge.append((res.converged & res.curvature_ok & gap_ok).cpu().numpy())
     log.info("t=%.4g: %d of %d grid points on the ridge", t, on_ridge[-1].sum(), on_ridge[-1].size)
 ds = xr.Dataset(
     {
         "ridge_points": variable(np.stack(found), (dims.TIME, dims.GRID_POINT, dims.COORD),
                                  "converged SCMS point from the grid", "length"),
         "on_ridge": variable(np.stack(on_ridge), (dims.TIME, dims.GRID_POINT),
-                             "converged and lambda_2 < 0 (a ridge point)"),
+                             "converged, lambda_2 < 0 and h_t (lambda_1 - lambda_2) >= min_gap"),
     },
     coords={dims.TIME: variable(snap_times.numpy(), (dims.TIME,), "inference time t")},
 )

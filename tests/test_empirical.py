@@ -1,0 +1,112 @@
+import math
+
+import pytest
+import torch
+
+from ridgeline.empirical import SmoothedEmpirical
+
+
+def _data(n, dim, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n, dim, generator=g, dtype=torch.float64) * 2
+
+
+def _queries(b, dim, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(b, dim, generator=g, dtype=torch.float64) * 2
+
+
+def test_log_density_matches_direct_mixture():
+    data, x, t = _data(7, 3), _queries(5, 3), 0.4
+    a, h = math.exp(-t), 1 - math.exp(-2 * t)
+    dens = torch.zeros(5, dtype=torch.float64)
+    for y in data:
+        dens += torch.exp(-((x - a * y) ** 2).sum(1) / (2 * h)) / (2 * math.pi * h) ** 1.5
+    expected = torch.log(dens / 7)
+    assert torch.allclose(SmoothedEmpirical(data).log_density(x, t), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [2, 3, 5])
+@pytest.mark.parametrize("t", [0.05, 0.7])
+def test_score_is_gradient_of_log_density(dim, t):
+    dist, x = SmoothedEmpirical(_data(9, dim)), _queries(6, dim)
+    eps = 1e-6
+    fd = torch.stack(
+        [(dist.log_density(x + eps * e, t) - dist.log_density(x - eps * e, t)) / (2 * eps)
+         for e in torch.eye(dim, dtype=torch.float64)], dim=1)
+    assert torch.allclose(dist.score(x, t), fd, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dim", [2, 4])
+@pytest.mark.parametrize("t", [0.05, 0.7])
+def test_hessian_is_jacobian_of_score(dim, t):
+    dist, x = SmoothedEmpirical(_data(9, dim)), _queries(6, dim)
+    eps = 1e-6
+    fd = torch.stack(
+        [(dist.score(x + eps * e, t) - dist.score(x - eps * e, t)) / (2 * eps)
+         for e in torch.eye(dim, dtype=torch.float64)], dim=2)
+    H = dist.hessian(x, t)
+    assert torch.allclose(H, fd, rtol=1e-5, atol=1e-5 / (1 - math.exp(-2 * t)))
+    assert torch.allclose(H, H.transpose(1, 2))
+
+
+def test_streamed_path_equals_dense_path():
+    data, x, t = _data(300, 4), _queries(17, 4), 0.2
+    dense = SmoothedEmpirical(data).moments(x, t, with_cov=True)
+    streamed = SmoothedEmpirical(data, memory_elements=64).moments(x, t, with_cov=True)
+    assert torch.allclose(dense.log_sum, streamed.log_sum, rtol=1e-12)
+    assert torch.allclose(dense.mean, streamed.mean, rtol=1e-10, atol=1e-12)
+    assert torch.allclose(dense.cov, streamed.cov, rtol=1e-8, atol=1e-12)
+
+
+def test_posterior_mean_relation_and_per_point_times():
+    dist, x = SmoothedEmpirical(_data(5, 2)), _queries(4, 2)
+    t = torch.tensor([0.1, 0.5, 1.0, 3.0], dtype=torch.float64)
+    s = dist.score(x, t)
+    for k in range(4):
+        h = 1 - math.exp(-2 * t[k].item())
+        single = dist.score(x[k:k + 1], t[k].item())
+        assert torch.allclose(s[k:k + 1], single)
+        assert torch.allclose(dist.posterior_mean(x[k:k + 1], t[k].item()), x[k:k + 1] + h * single)
+
+
+@pytest.mark.parametrize("t", [1e-5, 1e-4])
+def test_small_times_are_finite(t):
+    dist = SmoothedEmpirical(_data(20, 3))
+    x = _queries(50, 3) * 5  # far from every point: log weights around -1e7
+    for path in (dist, SmoothedEmpirical(dist.data, memory_elements=32)):
+        mom = path.moments(x, t, with_cov=True)
+        assert torch.isfinite(mom.log_sum).all() and torch.isfinite(mom.mean).all()
+        assert torch.isfinite(path.hessian(x, t)).all() and torch.isfinite(path.score(x, t)).all()
+
+
+def test_posterior_mean_snaps_to_nearest_point_as_t_goes_to_zero():
+    data = _data(10, 2)
+    dist = SmoothedEmpirical(data)
+    x = data[:3] + 1e-3
+    t = 1e-5
+    assert torch.allclose(dist.posterior_mean(x, t), math.exp(-t) * data[:3], atol=1e-9)
+
+
+def test_mnist_sized_training_set_fits_in_memory():
+    g = torch.Generator().manual_seed(0)
+    data = torch.rand(60_000, 784, generator=g, dtype=torch.float64)
+    dist = SmoothedEmpirical(data)
+    x = data[:3] * 0.9 + 0.05
+    s, H = dist.score(x, 0.05), dist.hessian(x[:2], 0.05)
+    assert s.shape == (3, 784) and H.shape == (2, 784, 784)
+    assert torch.isfinite(s).all() and torch.isfinite(H).all()
+
+
+def test_nearest_distances_match_brute_force():
+    data, x, t = _data(40, 3), _queries(8, 3), 0.3
+    d = torch.cdist(x, math.exp(-t) * data).sort(dim=1).values[:, :2]
+    got = SmoothedEmpirical(data, memory_elements=64).nearest_distances(x, t, k=2)
+    assert torch.allclose(got, d, rtol=1e-9, atol=1e-9)
+
+
+def test_bad_shapes_give_clear_errors():
+    with pytest.raises(ValueError, match=r"shape \(n, D\)"):
+        SmoothedEmpirical(torch.zeros(5))
+    with pytest.raises(ValueError, match=r"query points must have shape \(B, 2\)"):
+        SmoothedEmpirical(torch.zeros(5, 2)).score(torch.zeros(3, 3), 0.1)

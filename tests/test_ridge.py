@@ -1,0 +1,85 @@
+import math
+
+import pytest
+import torch
+
+from ridgeline.datasets import named_set
+from ridgeline.empirical import SmoothedEmpirical
+from ridgeline.ridge import ridge_frame, ridge_frame_batched, symmetric_eigh
+
+
+def test_closed_form_2x2_matches_eigh():
+    g = torch.Generator().manual_seed(0)
+    H = torch.randn(500, 2, 2, generator=g, dtype=torch.float64)
+    H = H + H.transpose(1, 2)
+    H[:5, 0, 1] = H[:5, 1, 0] = 0.0  # already diagonal, incl. ties below
+    H[3] = torch.eye(2, dtype=torch.float64)
+    evals, evecs = symmetric_eigh(H)
+    assert torch.allclose(evals, torch.linalg.eigvalsh(H), atol=1e-12)
+    assert torch.allclose(H @ evecs, evecs * evals[:, None, :], atol=1e-12)
+    assert torch.allclose(evecs.transpose(1, 2) @ evecs, torch.eye(2, dtype=torch.float64).expand(500, 2, 2), atol=1e-12)
+
+
+@pytest.mark.parametrize("dim,ridge_dim", [(2, 1), (3, 1), (3, 2), (5, 2)])
+def test_frame_is_orthonormal_and_eigenvalues_match_hessian(dim, ridge_dim):
+    g = torch.Generator().manual_seed(dim)
+    dist = SmoothedEmpirical(torch.randn(8, dim, generator=g, dtype=torch.float64) * 2)
+    x = torch.randn(6, dim, generator=g, dtype=torch.float64)
+    fr = ridge_frame(dist, x, 0.3, ridge_dim)
+    E = fr.normal
+    assert E.shape == (6, dim, dim - ridge_dim)
+    assert torch.allclose(E.transpose(1, 2) @ E, torch.eye(dim - ridge_dim, dtype=torch.float64).expand(6, -1, -1), atol=1e-10)
+    H = dist.hessian(x, 0.3)
+    assert torch.allclose(fr.eigenvalues, torch.linalg.eigvalsh(H).flip(1), rtol=1e-9, atol=1e-9)
+    # E spans the eigenvectors of the D - d smallest eigenvalues: H E = E diag(lambda_N)
+    lam_n = fr.eigenvalues.flip(1)[:, : dim - ridge_dim]
+    assert torch.allclose(H @ E, E * lam_n[:, None, :], rtol=1e-8, atol=1e-8)
+
+
+def test_normal_and_tangent_parts_add_up_and_are_orthogonal():
+    dist = SmoothedEmpirical(named_set("thirteen"))
+    g = torch.Generator().manual_seed(3)
+    x, v = (torch.randn(20, 2, generator=g, dtype=torch.float64) * 3 for _ in range(2))
+    fr = ridge_frame(dist, x, 0.2, 1)
+    n, tg = fr.normal_part(v), fr.tangent_part(v)
+    assert torch.allclose(n + tg, v)
+    assert torch.allclose((n * tg).sum(1), torch.zeros(20, dtype=torch.float64), atol=1e-12)
+
+
+@pytest.mark.parametrize("t", [0.05, 0.5, 2.0])
+def test_points_on_the_two_mode_axis_are_ridge_points(t):
+    """For (-3,0),(3,0) the x axis is the 1-D ridge at every t: zero residual, lambda_2 = -1/h < 0."""
+    dist = SmoothedEmpirical(named_set("two_mode"))
+    x = torch.stack([torch.linspace(-2.5, 2.5, 11, dtype=torch.float64), torch.zeros(11, dtype=torch.float64)], 1)
+    fr = ridge_frame(dist, x, t, 1)
+    assert torch.allclose(fr.residual(), torch.zeros(11, dtype=torch.float64), atol=1e-12)
+    assert bool(fr.curvature_ok().all())
+    h = 1 - math.exp(-2 * t)
+    assert torch.allclose(fr.eigenvalues[:, 1], torch.full((11,), -1 / h, dtype=torch.float64), rtol=1e-9)
+    assert bool((fr.eigengap() >= 0).all())
+    # the normal part of any vector is its y component there
+    v = torch.tensor([[1.0, 2.0]], dtype=torch.float64).expand(11, 2)
+    assert torch.allclose(fr.normal_part(v), torch.tensor([[0.0, 2.0]], dtype=torch.float64).expand(11, 2), atol=1e-12)
+
+
+def test_off_ridge_point_has_positive_residual_and_residual_scalings():
+    dist = SmoothedEmpirical(named_set("two_mode"))
+    x = torch.tensor([[1.0, 0.7]], dtype=torch.float64)
+    fr = ridge_frame(dist, x, 0.5, 1)
+    r = fr.residual()
+    assert r.item() > 0.1
+    assert fr.scaled_residual().item() == pytest.approx(fr.h.item() * r.item())
+    assert fr.relative_residual().item() == pytest.approx(r.item() / fr.score.norm().item())
+
+
+def test_batched_frames_cover_all_points():
+    dist = SmoothedEmpirical(named_set("triangle"))
+    x = torch.randn(50, 2, dtype=torch.float64)
+    res = torch.cat([fr.residual() for _, fr in ridge_frame_batched(dist, x, 0.3, 1, batch=7)])
+    assert torch.allclose(res, ridge_frame(dist, x, 0.3, 1).residual())
+
+
+def test_invalid_ridge_dimension():
+    dist = SmoothedEmpirical(named_set("triangle"))
+    with pytest.raises(ValueError, match="1 <= d < D"):
+        ridge_frame(dist, torch.zeros(1, 2, dtype=torch.float64), 0.3, 2)
