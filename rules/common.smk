@@ -17,14 +17,14 @@ def check_datasets():
 def dataset_arguments(name):
     """Keyword arguments of ridgeline.datasets.build_dataset for dataset ``name``."""
     entry = config["datasets"][name]
-    return {
+    return canonical({
         "kind": entry["kind"],
         "points": entry.get("points"),
         "file": entry.get("file"),
         "embed_dim": entry.get("embed_dim"),
         "embed_seed": entry.get("embed_seed", 0),
         "name": name,
-    }
+    })
 
 
 def dataset_file(wildcards):
@@ -44,6 +44,28 @@ def model_checkpoint(wildcards):
     if wildcards.model == "exact":
         return []
     return f"results/train_neural/{wildcards.dataset}/seed{wildcards.seed}.pt"
+
+
+def canonical(value):
+    """A config value with dict keys sorted recursively, so reordering keys re-runs nothing."""
+    if isinstance(value, dict):
+        return {key: canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return value
+
+
+def section(*keys):
+    """The config slice at ``keys`` (canonical), passed to a rule through ``params:``."""
+    value = config
+    for key in keys:
+        value = value[key]
+    return canonical(value)
+
+
+def snapshot_section():
+    """The sampling keys that fix the snapshot times (ridge sets depend on these only)."""
+    return {key: config["sampling"][key] for key in ("grid", "n_steps", "n_snapshots")}
 
 
 def fingerprint(*modules):

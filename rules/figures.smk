@@ -5,8 +5,8 @@ rule figure_reach_align_slide:
         ras="results/figures/reach_align_slide_{dataset}.png",
         distance="results/figures/distance_to_ridge_{dataset}.png",
     params:
-        figure=config["figures"]["reach_align_slide"],
-        models=config["models"],
+        figure=section("figures", "reach_align_slide"),
+        models=section("models"),
         code=fingerprint("plotting"),
     log:
         "logs/figure_reach_align_slide/{dataset}.log",

@@ -5,9 +5,9 @@ rule run_metrics:
     output:
         directory("results/run_metrics/{dataset}/{model}/seed{seed}.zarr"),
     params:
-        metrics=config["metrics"],
-        ridge_dim=config["ridge"]["ridge_dim"],
-        device=config["device"],
+        metrics=section("metrics"),
+        ridge_dim=section("ridge", "ridge_dim"),
+        device=section("device"),
         code=fingerprint("metrics", "scms", "ridge", "empirical", "io"),
     log:
         "logs/run_metrics/{dataset}/{model}/seed{seed}.log",
@@ -27,8 +27,8 @@ rule aggregate:
         directory("results/metrics.zarr"),
     params:
         datasets=list(config["datasets"]),
-        models=config["models"],
-        seeds=config["seeds"],
+        models=section("models"),
+        seeds=section("seeds"),
         code=fingerprint("aggregate", "io"),
     log:
         "logs/aggregate.log",

@@ -4,9 +4,9 @@ rule train_neural:
     output:
         "results/train_neural/{dataset}/seed{seed}.pt",
     params:
-        neural=config["neural"],
+        neural=section("neural"),
         times=dataset_time_range,
-        device=config["device"],
+        device=section("device"),
         code=fingerprint("models", "forward", "runtime"),
     log:
         "logs/train_neural/{dataset}/seed{seed}.log",

@@ -4,10 +4,10 @@ rule ridge_set:
     output:
         directory("results/ridge_set/{dataset}.zarr"),
     params:
-        ridge=config["ridge"],
-        sampling=config["sampling"],
+        ridge=section("ridge"),
+        snapshots=snapshot_section(),
         times=dataset_time_range,
-        device=config["device"],
+        device=section("device"),
         code=fingerprint("scms", "ridge", "empirical", "forward", "sampling", "io"),
     log:
         "logs/ridge_set/{dataset}.log",

@@ -5,9 +5,9 @@ rule sample:
     output:
         directory("results/sample/{dataset}/{model}/seed{seed}.zarr"),
     params:
-        sampling=config["sampling"],
+        sampling=section("sampling"),
         times=dataset_time_range,
-        device=config["device"],
+        device=section("device"),
         code=fingerprint("sampling", "models", "empirical", "forward", "runtime", "io"),
     log:
         "logs/sample/{dataset}/{model}/seed{seed}.log",

@@ -15,7 +15,7 @@ from ridgeline.sampling import snapshot_indices
 from ridgeline.scms import ridge_set_2d
 
 log = configure_job(snakemake.log[0], snakemake.threads)
-ridge, cfg, times = snakemake.params.ridge, snakemake.params.sampling, snakemake.params.times
+ridge, cfg, times = snakemake.params.ridge, snakemake.params.snapshots, snakemake.params.times
 points = read_store(snakemake.input.dataset)["points"].values
 dist = SmoothedEmpirical(points, device=resolve_device(snakemake.params.device))
 grid = time_grid(cfg["grid"], times["T"], times["t_min"], cfg["n_steps"])

@@ -1,0 +1,113 @@
+"""The whole DAG on config/test.yaml: outputs, re-run semantics, reproducibility, bad input."""
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+from ridgeline.io import read_store
+
+from .conftest import copy_project, edited_config, planned_jobs, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def test_outputs_exist_with_named_dims_and_provenance(finished_run):
+    ds = read_store(finished_run / "results" / "metrics.zarr")
+    assert set(ds["scms_distance"].dims) == {"dataset", "model", "seed", "time", "sample"}
+    assert list(ds["model"].values) == ["exact", "neural"]
+    assert ds.attrs["rule"] == "aggregate" and ds.attrs["git_commit"]
+    for name in ("reach_align_slide_thirteen.png", "distance_to_ridge_thirteen.png"):
+        assert (finished_run / "results" / "figures" / name).stat().st_size > 10_000
+    # the exact score memorizes: at t_min almost every sample is next to a training point
+    frac = ds["fraction_near_points"].sel(model="exact")
+    assert float(frac.min()) > 0.9
+    for log in (finished_run / "logs").rglob("*.log"):
+        assert "Traceback" not in log.read_text()
+    assert "sample (sde): 100/100" in (finished_run / "logs/sample/thirteen/exact/seed0.log").read_text()
+
+
+def test_second_run_does_nothing(finished_run):
+    assert planned_jobs(finished_run) == {}
+
+
+def test_figure_parameter_reruns_only_the_figure(finished_run):
+    cfg = edited_config(finished_run, "fig.yaml", lambda c: c["figures"]["reach_align_slide"].update(dpi=61))
+    assert planned_jobs(finished_run, cfg) == {"figure_reach_align_slide": 1, "all": 1}
+
+
+def test_model_parameter_reruns_the_model_and_its_dependents_only(finished_run):
+    cfg = edited_config(finished_run, "model.yaml", lambda c: c["neural"].update(steps=151))
+    assert planned_jobs(finished_run, cfg) == {
+        "train_neural": 2, "sample": 2, "run_metrics": 2, "aggregate": 1, "figure_reach_align_slide": 1, "all": 1,
+    }
+
+
+def test_library_code_change_reruns_the_stages_that_use_it(finished_run):
+    scms = finished_run / "ridgeline" / "scms.py"
+    original = scms.read_text()
+    try:
+        scms.write_text(original + "\n# a change to the SCMS code\n")
+        assert planned_jobs(finished_run) == {
+            "ridge_set": 1, "run_metrics": 4, "aggregate": 1, "figure_reach_align_slide": 1, "all": 1,
+        }
+    finally:
+        scms.write_text(original)
+    plotting = finished_run / "ridgeline" / "plotting.py"
+    original = plotting.read_text()
+    try:
+        plotting.write_text(original + "\n# a change to a figure\n")
+        assert planned_jobs(finished_run) == {"figure_reach_align_slide": 1, "all": 1}
+    finally:
+        plotting.write_text(original)
+
+
+def test_a_second_run_from_scratch_gives_identical_arrays(finished_run, tmp_path):
+    other = copy_project(tmp_path / "run2")
+    snakemake(other)
+    for rel in ["results/metrics.zarr", "results/sample/thirteen/neural/seed0.zarr",
+                "results/ridge_set/thirteen.zarr"]:
+        a, b = read_store(finished_run / rel), read_store(other / rel)
+        xr.testing.assert_identical(a.drop_attrs(), b.drop_attrs())
+    ckpts = [torch.load(p / "results/train_neural/thirteen/seed0.pt", weights_only=False)
+             for p in (finished_run, other)]
+    np.testing.assert_array_equal(ckpts[0]["losses"], ckpts[1]["losses"])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_resumes_without_cleanup(tmp_path, sig):
+    """Ctrl-C (SIGINT to the process group) or a scheduler's SIGTERM in the middle of training."""
+    project = copy_project(tmp_path / "killed")
+    proc = snakemake(project, popen=True)
+    deadline = time.time() + 300
+    marker = project / "logs" / "train_neural"
+    while time.time() < deadline and not (marker.exists() and any(marker.rglob("*.log"))):
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, sig)
+    proc.wait(timeout=120)
+    assert not (project / "results" / "metrics.zarr").exists()
+    snakemake(project)
+    assert (project / "results" / "metrics.zarr").exists()
+    assert not list(project.glob("results/**/.*.tmp-*"))
+
+
+def test_unknown_config_key_is_rejected_before_any_job(finished_run):
+    cfg = edited_config(finished_run, "bad_key.yaml", lambda c: c["sampling"].update(n_stepz=10))
+    out = snakemake(finished_run, "--dry-run", config=cfg, check=False)
+    assert out.returncode != 0
+    assert "n_stepz" in out.stdout + out.stderr
+
+
+def test_bad_dataset_is_rejected_before_any_job(finished_run):
+    def nan_points(c):
+        c["datasets"]["broken"] = {"kind": "points", "points": [[0.0, 1.0], [float("nan"), 2.0]]}
+
+    cfg = edited_config(finished_run, "bad_data.yaml", nan_points)
+    out = snakemake(finished_run, "--dry-run", config=cfg, check=False)
+    assert out.returncode != 0
+    assert "datasets: broken" in out.stdout + out.stderr and "NaN or inf" in out.stdout + out.stderr
