@@ -12,6 +12,14 @@ validate(config, "config/schema.yaml")
 
 
 include: "rules/common.smk"
+
+
+wildcard_constraints:
+    dataset="[A-Za-z0-9_]+",
+    model="exact|neural",
+    seed=r"\d+",
+
+
 include: "rules/data.smk"
 include: "rules/models.smk"
 include: "rules/sampling.smk"
@@ -21,6 +29,6 @@ include: "rules/figures.smk"
 
 
 rule all:
+    default_target: True
     input:
         get_final_outputs(),
-    default_target: True

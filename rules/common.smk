@@ -17,14 +17,16 @@ def check_datasets():
 def dataset_arguments(name):
     """Keyword arguments of ridgeline.datasets.build_dataset for dataset ``name``."""
     entry = config["datasets"][name]
-    return canonical({
-        "kind": entry["kind"],
-        "points": entry.get("points"),
-        "file": entry.get("file"),
-        "embed_dim": entry.get("embed_dim"),
-        "embed_seed": entry.get("embed_seed", 0),
-        "name": name,
-    })
+    return canonical(
+        {
+            "kind": entry["kind"],
+            "points": entry.get("points"),
+            "file": entry.get("file"),
+            "embed_dim": entry.get("embed_dim"),
+            "embed_seed": entry.get("embed_seed", 0),
+            "name": name,
+        }
+    )
 
 
 def dataset_file(wildcards):
@@ -36,7 +38,10 @@ def dataset_file(wildcards):
 def dataset_time_range(wildcards):
     """T and t_min of a dataset: its own T or the sampling default."""
     entry = config["datasets"][wildcards.dataset]
-    return {"T": float(entry.get("T", config["sampling"]["T"])), "t_min": float(config["sampling"]["t_min"])}
+    return {
+        "T": float(entry.get("T", config["sampling"]["T"])),
+        "t_min": float(config["sampling"]["t_min"]),
+    }
 
 
 def model_checkpoint(wildcards):
@@ -56,7 +61,7 @@ def canonical(value):
 
 
 def section(*keys):
-    """The config slice at ``keys`` (canonical), passed to a rule through ``params:``."""
+    """The config slice at ``keys`` (canonical), for the params of a job."""
     value = config
     for key in keys:
         value = value[key]
@@ -75,7 +80,11 @@ def fingerprint(*modules):
 
 def planar_datasets():
     """Datasets whose points are 2D (ridge sets and the 2D figures exist only for them)."""
-    return [name for name in config["datasets"] if build_dataset(**dataset_arguments(name)).shape[1] == 2]
+    return [
+        name
+        for name in config["datasets"]
+        if build_dataset(**dataset_arguments(name)).shape[1] == 2
+    ]
 
 
 def run_metrics_stores():
@@ -104,12 +113,14 @@ def figure_inputs(wildcards):
 
 
 def get_final_outputs():
-    """The targets of `rule all`: the aggregated store and the figures."""
+    """The default targets: the aggregated store and the figures."""
     figures = config["figures"]["reach_align_slide"]["datasets"]
     unknown = sorted(set(figures) - set(config["datasets"]))
     if unknown:
-        raise ValueError(f"figures.reach_align_slide.datasets names unknown datasets {unknown}; "
-                         f"choose from {sorted(config['datasets'])}")
+        raise ValueError(
+            f"figures.reach_align_slide.datasets names unknown datasets {unknown}; "
+            f"choose from {sorted(config['datasets'])}"
+        )
     return ["results/metrics.zarr"] + expand(
         "results/figures/{name}_{dataset}.png",
         name=["reach_align_slide", "distance_to_ridge"],
@@ -118,11 +129,6 @@ def get_final_outputs():
 
 
 check_datasets()
-
-wildcard_constraints:
-    dataset="[A-Za-z0-9_]+",
-    model="exact|neural",
-    seed=r"\d+",
 
 
 def dataset_params(wildcards):

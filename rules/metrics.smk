@@ -4,18 +4,18 @@ rule run_metrics:
         samples=rules.sample.output[0],
     output:
         directory("results/run_metrics/{dataset}/{model}/seed{seed}.zarr"),
+    log:
+        "logs/run_metrics/{dataset}/{model}/seed{seed}.log",
+    benchmark:
+        "benchmarks/run_metrics/{dataset}/{model}/seed{seed}.tsv"
+    conda:
+        "../envs/ridgeline.yaml"
+    threads: 2
     params:
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
         device=section("device"),
         code=fingerprint("metrics", "scms", "ridge", "empirical", "io"),
-    log:
-        "logs/run_metrics/{dataset}/{model}/seed{seed}.log",
-    benchmark:
-        "benchmarks/run_metrics/{dataset}/{model}/seed{seed}.tsv"
-    threads: 2
-    conda:
-        "../envs/ridgeline.yaml"
     script:
         "../workflow_scripts/run_metrics.py"
 
@@ -25,14 +25,14 @@ rule aggregate:
         run_metrics_stores(),
     output:
         directory("results/metrics.zarr"),
+    log:
+        "logs/aggregate.log",
+    conda:
+        "../envs/ridgeline.yaml"
     params:
         datasets=list(config["datasets"]),
         models=section("models"),
         seeds=section("seeds"),
         code=fingerprint("aggregate", "io"),
-    log:
-        "logs/aggregate.log",
-    conda:
-        "../envs/ridgeline.yaml"
     script:
         "../workflow_scripts/aggregate.py"

@@ -3,17 +3,17 @@ rule train_neural:
         dataset=rules.prepare_dataset.output[0],
     output:
         "results/train_neural/{dataset}/seed{seed}.pt",
+    log:
+        "logs/train_neural/{dataset}/seed{seed}.log",
+    benchmark:
+        "benchmarks/train_neural/{dataset}/seed{seed}.tsv"
+    conda:
+        "../envs/ridgeline.yaml"
+    threads: 2
     params:
         neural=section("neural"),
         times=dataset_time_range,
         device=section("device"),
         code=fingerprint("models", "forward", "runtime"),
-    log:
-        "logs/train_neural/{dataset}/seed{seed}.log",
-    benchmark:
-        "benchmarks/train_neural/{dataset}/seed{seed}.tsv"
-    threads: 2
-    conda:
-        "../envs/ridgeline.yaml"
     script:
         "../workflow_scripts/train_neural.py"

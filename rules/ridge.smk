@@ -3,18 +3,18 @@ rule ridge_set:
         dataset=rules.prepare_dataset.output[0],
     output:
         directory("results/ridge_set/{dataset}.zarr"),
+    log:
+        "logs/ridge_set/{dataset}.log",
+    benchmark:
+        "benchmarks/ridge_set/{dataset}.tsv"
+    conda:
+        "../envs/ridgeline.yaml"
+    threads: 2
     params:
         ridge=section("ridge"),
         snapshots=snapshot_section(),
         times=dataset_time_range,
         device=section("device"),
         code=fingerprint("scms", "ridge", "empirical", "forward", "sampling", "io"),
-    log:
-        "logs/ridge_set/{dataset}.log",
-    benchmark:
-        "benchmarks/ridge_set/{dataset}.tsv"
-    threads: 2
-    conda:
-        "../envs/ridgeline.yaml"
     script:
         "../workflow_scripts/ridge_set.py"

@@ -4,17 +4,17 @@ rule sample:
         checkpoint=model_checkpoint,
     output:
         directory("results/sample/{dataset}/{model}/seed{seed}.zarr"),
+    log:
+        "logs/sample/{dataset}/{model}/seed{seed}.log",
+    benchmark:
+        "benchmarks/sample/{dataset}/{model}/seed{seed}.tsv"
+    conda:
+        "../envs/ridgeline.yaml"
+    threads: 2
     params:
         sampling=section("sampling"),
         times=dataset_time_range,
         device=section("device"),
         code=fingerprint("sampling", "models", "empirical", "forward", "runtime", "io"),
-    log:
-        "logs/sample/{dataset}/{model}/seed{seed}.log",
-    benchmark:
-        "benchmarks/sample/{dataset}/{model}/seed{seed}.tsv"
-    threads: 2
-    conda:
-        "../envs/ridgeline.yaml"
     script:
         "../workflow_scripts/sample.py"
