@@ -47,7 +47,7 @@ def reach_align_slide(ridges: xr.Dataset, samples: dict, train: np.ndarray, n_pa
     lim = 1.35 * np.abs(train).max()
     axes[0, 0].set_xlim(-lim, lim)
     axes[0, 0].set_ylim(-lim, lim)
-    axes[0, -1].legend(loc="upper right", fontsize=7, markerscale=4)
+    axes[0, -1].legend(loc="upper right", fontsize=7, markerscale=2)
     fig.suptitle(title or "Reach, align, slide: samples approach and then move along the ridge of $p_t$")
     fig.tight_layout()
     return fig
