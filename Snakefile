@@ -1,6 +1,6 @@
 # ridgeline: reach, align, slide around the ridge of the smoothed empirical distribution.
 # Table of contents only: configuration, validation and the stages. Run `snakemake --cores N`.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -8,10 +8,11 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "config/schema.yaml")
-
-
 include: "rules/common.smk"
+
+
+check_config("config/schema.yaml")
+check_datasets()
 
 
 wildcard_constraints:

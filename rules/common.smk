@@ -1,8 +1,30 @@
 # Helpers named for what they return. No math here: the library does that.
-from pathlib import Path
+import os
+
+import jsonschema
+import yaml
+from snakemake.utils import validate
 
 from ridgeline.datasets import DatasetError, build_dataset
 from ridgeline.provenance import code_fingerprint
+
+
+def check_config(schema_path):
+    """Validate the config against the schema: every problem in one short message, then defaults."""
+    schema_path = os.path.join(workflow.basedir, schema_path)
+    with open(schema_path) as handle:
+        schema = yaml.safe_load(handle)
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [
+        f"  - {'.'.join(str(p) for p in err.absolute_path) or '(top level)'}: {err.message}"
+        for err in sorted(validator.iter_errors(config), key=str)
+    ]
+    if problems:
+        raise ValueError(
+            "invalid configuration (keys are documented in config/README.md):\n"
+            + "\n".join(problems)
+        )
+    validate(config, schema_path)
 
 
 def check_datasets():
@@ -126,9 +148,6 @@ def get_final_outputs():
         name=["reach_align_slide", "distance_to_ridge"],
         dataset=figures,
     )
-
-
-check_datasets()
 
 
 def dataset_params(wildcards):
