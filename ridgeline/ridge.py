@@ -65,23 +65,26 @@ class RidgeFrame:
         return self.eigenvalues[:, d - 1] - self.eigenvalues[:, d]
 
 
-def symmetric_eigh(H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def symmetric_eigh(H: torch.Tensor, atol=0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Ascending eigenpairs of a batch of symmetric matrices (B, D, D).
 
-    2 x 2 matrices use the closed form (faster, and avoids cusolver failures on huge batches).
+    2 x 2 matrices use the closed form (faster, and avoids cusolver failures on huge batches);
+    where the two eigenvalues differ by at most ``2 * atol`` (scalar or (B,)) the matrix is
+    isotropic up to round-off and the coordinate axes are returned, as eigh does for a multiple
+    of the identity.
     """
     if H.shape[-1] == 2:
-        return _eigh_2x2(H)
+        return _eigh_2x2(H, atol)
     return torch.linalg.eigh(H)
 
 
-def _eigh_2x2(H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _eigh_2x2(H: torch.Tensor, atol=0.0) -> tuple[torch.Tensor, torch.Tensor]:
     a, b, c = H[:, 0, 0], H[:, 0, 1], H[:, 1, 1]
     mid = (a + c) / 2
     rad = torch.hypot((a - c) / 2, b)
     lo, hi = mid - rad, mid + rad
-    # eigenvector of `lo`: angle theta with tan(2 theta) = 2b / (a - c), rotated to the small one
-    theta = 0.5 * torch.atan2(2 * b, a - c)
+    # eigenvector of `hi` at angle theta with tan(2 theta) = 2b / (a - c); `lo` is orthogonal
+    theta = torch.where(rad <= atol, torch.zeros_like(rad), 0.5 * torch.atan2(2 * b, a - c))
     v_hi = torch.stack([torch.cos(theta), torch.sin(theta)], dim=1)
     v_lo = torch.stack([-torch.sin(theta), torch.cos(theta)], dim=1)
     evals = torch.stack([lo, hi], dim=1)
@@ -98,7 +101,8 @@ def frame_from_moments(mom: KernelMoments, ridge_dim: int) -> RidgeFrame:
     dim = mom.mean.shape[1]
     if not 1 <= ridge_dim < dim:
         raise ValueError(f"ridge dimension must satisfy 1 <= d < D = {dim}, got d = {ridge_dim}")
-    mu, evecs = symmetric_eigh(mom.cov)
+    # Cov eigenvalues closer than 1e-12 h_t (dimensionless gap 1e-12) are equal up to round-off
+    mu, evecs = symmetric_eigh(mom.cov, atol=1e-12 * mom.h[:, 0])
     evals = -1.0 / mom.h + mu / mom.h**2
     normal = evecs[:, :, : dim - ridge_dim]
     return RidgeFrame(normal, evals.flip(1), mom.shift / mom.h, mom.shift, mom.h)

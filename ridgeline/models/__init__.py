@@ -8,5 +8,6 @@ score = (posterior_mean - x) / h_t.
 from .base import ScoreModel
 from .exact import ExactScore
 from .neural import NeuralScore, ScoreMLP, train_neural_score
+from .random_features import RandomFeatures, RFScore
 
-__all__ = ["ScoreModel", "ExactScore", "NeuralScore", "ScoreMLP", "train_neural_score"]
+__all__ = ["ScoreModel", "ExactScore", "NeuralScore", "ScoreMLP", "train_neural_score", "RandomFeatures", "RFScore"]

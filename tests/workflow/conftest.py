@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,14 +27,20 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def _default_sigint():
+    """Undo an inherited SIG_IGN (background shells ignore SIGINT) so Ctrl-C can be simulated."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def snakemake(project: Path, *args, config: Path | None = None, check=True, popen=False):
     """Run snakemake in ``project`` with its own library copy first on the import path."""
     env = dict(os.environ, PYTHONPATH=str(project), PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2",
            "--configfile", str(config or project / "config" / "test.yaml"), *args]
     if popen:
-        return subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, start_new_session=True)
+        log = open(project / "snakemake_console.log", "w")
+        return subprocess.Popen(cmd, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, preexec_fn=_default_sigint)
     out = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=900)
     if check and out.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}")

@@ -90,6 +90,7 @@ def test_interrupted_run_resumes_without_cleanup(tmp_path, sig):
     time.sleep(1.0)
     os.killpg(proc.pid, sig)
     proc.wait(timeout=120)
+    assert proc.returncode != 0, (project / "snakemake_console.log").read_text()[-3000:]
     assert not (project / "results" / "metrics.zarr").exists()
     snakemake(project)
     assert (project / "results" / "metrics.zarr").exists()

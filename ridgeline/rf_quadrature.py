@@ -1,0 +1,94 @@
+"""Quadrature rules for the random-feature moments (science.md 4b).
+
+Expectations over z ~ N(0, I_D): a tensor Gauss-Hermite rule for D <= 3, scrambled Sobol points
+mapped through the normal quantile (quasi-Monte Carlo) above. Integrals over t in [t0, T]:
+composite Simpson on a uniform grid (the authors' rule) or Gauss-Legendre panels that are
+geometric near t0 (the steep 1/h_t^2 weight) and at most T/(8K) wide beyond (the Fourier period).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .forward import gauss_legendre_panels, simpson_weights
+
+
+@dataclass
+class Quadrature:
+    """Nodes and weights of the (t, z) rule.
+
+    Attributes
+    ----------
+    t, t_weights : (J,) time nodes and weights (sum = T - t0)
+    z, z_weights : (Q, D) normal nodes and weights (sum = 1)
+    """
+
+    t: torch.Tensor
+    t_weights: torch.Tensor
+    z: torch.Tensor
+    z_weights: torch.Tensor
+
+
+def gauss_hermite_normal(dim: int, order: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Tensor Gauss-Hermite rule for N(0, I_dim): nodes (order**dim, dim), weights summing to 1."""
+    x, w = np.polynomial.hermite_e.hermegauss(order)
+    w = w / w.sum()
+    grids = np.meshgrid(*([x] * dim), indexing="ij")
+    weights = np.meshgrid(*([w] * dim), indexing="ij")
+    nodes = np.stack([g.reshape(-1) for g in grids], axis=1)
+    return torch.as_tensor(nodes), torch.as_tensor(np.prod([g.reshape(-1) for g in weights], axis=0))
+
+
+def sobol_normal(dim: int, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """n scrambled Sobol points mapped to N(0, I_dim), equal weights."""
+    engine = torch.quasirandom.SobolEngine(dim, scramble=True, seed=seed)
+    u = engine.draw(n, dtype=torch.float64).clamp(1e-12, 1 - 1e-12)
+    return math.sqrt(2.0) * torch.erfinv(2 * u - 1), torch.full((n,), 1.0 / n, dtype=torch.float64)
+
+
+def simpson_rule(t0: float, T: float, n_nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Composite Simpson on n_nodes (odd) uniform nodes from t0 to T."""
+    t = torch.linspace(t0, T, n_nodes, dtype=torch.float64)
+    return t, simpson_weights(t)
+
+
+def panel_rule(t0: float, T: float, n_frequencies: int, order: int = 4, geometric_panels: int = 24,
+               switch: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gauss-Legendre panels: geometric on [t0, switch], then uniform of width <= T / (8K) * order.
+
+    ``switch`` defaults to 0.1 (capped at T / 2): below it the 1/h_t^2 weight varies on the scale
+    of t itself, above it the Fourier embedding (period T / K) sets the resolution.
+    """
+    switch = min(switch or 0.1, T / 2)
+    geo = torch.as_tensor(np.geomspace(t0, switch, geometric_panels + 1))
+    width = order * T / (8 * n_frequencies)
+    n_uniform = max(1, math.ceil((T - switch) / width))
+    uni = torch.linspace(switch, T, n_uniform + 1, dtype=torch.float64)
+    return gauss_legendre_panels(torch.cat([geo, uni[1:]]), order)
+
+
+def build_quadrature(dim: int, t0: float, T: float, time_rule: str, n_time: int, n_frequencies: int,
+                     z_rule: str, z_order: int, n_qmc: int, seed: int = 0) -> Quadrature:
+    """The (t, z) rule of science.md 4b from config-level choices.
+
+    time_rule : "simpson" (n_time uniform nodes) or "panels" (Gauss-Legendre, see :func:`panel_rule`).
+    z_rule : "auto" (Gauss-Hermite of order z_order per axis for D <= 3, else n_qmc Sobol points),
+        "gauss_hermite" or "qmc".
+    """
+    if time_rule == "simpson":
+        t, wt = simpson_rule(t0, T, n_time)
+    elif time_rule == "panels":
+        t, wt = panel_rule(t0, T, n_frequencies)
+    else:
+        raise ValueError(f"unknown time rule '{time_rule}'; choose 'simpson' or 'panels'")
+    if z_rule == "auto":
+        z_rule = "gauss_hermite" if dim <= 3 else "qmc"
+    if z_rule == "gauss_hermite":
+        z, wz = gauss_hermite_normal(dim, z_order)
+    elif z_rule == "qmc":
+        z, wz = sobol_normal(dim, n_qmc, seed)
+    else:
+        raise ValueError(f"unknown z rule '{z_rule}'; choose 'auto', 'gauss_hermite' or 'qmc'")
+    return Quadrature(t, wt, z, wz)
