@@ -18,6 +18,8 @@ check_datasets()
 wildcard_constraints:
     dataset="[A-Za-z0-9_]+",
     model="exact|neural",
+    p=r"\d+",
+    weighting="1|h|h2",
     seed=r"\d+",
 
 
@@ -26,6 +28,7 @@ include: "rules/models.smk"
 include: "rules/sampling.smk"
 include: "rules/ridge.smk"
 include: "rules/metrics.smk"
+include: "rules/rf.smk"
 include: "rules/figures.smk"
 
 

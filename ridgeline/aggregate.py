@@ -7,25 +7,26 @@ from . import dims
 from .io import variable
 
 
-def combine_runs(runs: dict) -> xr.Dataset:
-    """Stack per-run Datasets keyed by (dataset, model, seed).
+def combine_runs(runs: dict, key_dims=(dims.DATASET, dims.MODEL, dims.SEED)) -> xr.Dataset:
+    """Stack per-run Datasets keyed by tuples of labels, one per dimension of ``key_dims``.
 
     Runs may differ in their snapshot times (each dataset has its own T): the ``time`` dimension
-    becomes the snapshot index and the times themselves move to the variable ``t`` on
-    (dataset, model, seed, time). Training-point dimensions of different sizes are padded with NaN.
+    becomes the snapshot index and the times themselves move to the variable ``t``. Missing
+    combinations and dimensions of different sizes (training points) are padded with NaN.
     """
-    datasets = sorted({k[0] for k in runs}, key=[k[0] for k in runs].index)
-    models = sorted({k[1] for k in runs}, key=[k[1] for k in runs].index)
-    seeds = sorted({k[2] for k in runs})
-    stacked = []
-    for d in datasets:
-        by_model = []
-        for m in models:
-            per_seed = [_indexed(runs[(d, m, s)]) for s in seeds]
-            by_model.append(xr.concat(per_seed, dim=dims.SEED, join="outer"))
-        stacked.append(xr.concat(by_model, dim=dims.MODEL, join="outer"))
-    out = xr.concat(stacked, dim=dims.DATASET, join="outer")
-    return out.assign_coords({dims.DATASET: datasets, dims.MODEL: models, dims.SEED: np.asarray(seeds)})
+    indexed = {key: _indexed(ds) for key, ds in runs.items()}
+    return _stack(indexed, list(key_dims))
+
+
+def _stack(runs: dict, key_dims: list) -> xr.Dataset:
+    """Concatenate along the first key dimension, recursing on the others."""
+    labels = list(dict.fromkeys(key[0] for key in runs))
+    if len(key_dims) == 1:
+        parts = [runs[(label,)] for label in labels]
+    else:
+        parts = [_stack({k[1:]: v for k, v in runs.items() if k[0] == label}, key_dims[1:]) for label in labels]
+    out = xr.concat(parts, dim=key_dims[0], join="outer", fill_value=np.nan)
+    return out.assign_coords({key_dims[0]: np.asarray(labels)})
 
 
 def _indexed(ds: xr.Dataset) -> xr.Dataset:

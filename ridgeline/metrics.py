@@ -6,6 +6,7 @@ the second nearest; and, at the final time, counts of samples near each training
 """
 
 import logging
+import math
 
 import numpy as np
 import torch
@@ -98,3 +99,38 @@ def near_point_counts(data, final, radius: float) -> np.ndarray:
     nearest, idx = d.min(dim=1)
     inside = nearest <= radius
     return torch.bincount(idx[inside], minlength=data.shape[0]).cpu().numpy()
+
+
+#: Final-sample classes of :func:`classify_final_samples`.
+CLASSES = ("near_point", "inter_mode", "off_ridge")
+
+
+def classify_final_samples(data, final, t_c: float, ridge_dim: int, near_radius: float,
+                           tube_radius: float, scms: dict) -> dict:
+    """Classify final samples as near a training point, inter-mode on the ridge, or off-ridge.
+
+    The reference ridge is R_{t_c} / a_{t_c}: the ridge of the Gaussian KDE of the training points
+    with bandwidth sqrt(h_{t_c}) / a_{t_c} (the ridge of p_{t_c} mapped back to data scale).
+
+    Parameters
+    ----------
+    data : (n, D) training points. final : (B, D) final samples.
+    t_c : classification time. near_radius : "near x_i" radius. tube_radius : "on the ridge" radius.
+
+    Returns
+    -------
+    dict with ``label`` (B,) int (index into :data:`CLASSES`), ``projection`` (B, D) the ridge point
+    at data scale, ``ridge_distance`` (B,), and ``counts`` (3,) per class.
+    """
+    dist = SmoothedEmpirical(data)
+    final = dist._check_queries(final)
+    a = math.exp(-t_c)
+    proj = scms_project(dist, a * final, t_c, ridge_dim, **scms)
+    projection = proj.points / a
+    distance = (projection - final).norm(dim=1)
+    nearest = torch.cdist(final, dist.data).min(dim=1).values
+    on_ridge = (distance <= tube_radius) & proj.converged & proj.curvature_ok
+    label = torch.where(nearest <= near_radius, 0, torch.where(on_ridge, 1, 2))
+    counts = torch.bincount(label, minlength=len(CLASSES))
+    return {"label": label.cpu().numpy(), "projection": projection.cpu().numpy(),
+            "ridge_distance": distance.cpu().numpy(), "counts": counts.cpu().numpy()}

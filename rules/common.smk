@@ -29,6 +29,18 @@ def check_config(schema_path):
 
 def check_datasets():
     """Build every configured dataset once at parse time, so bad data fails before any job."""
+    referenced = set(config["score_runs"]["datasets"]) | {
+        e["dataset"] for e in config["rf"]["experiments"]
+    }
+    referenced |= {config["rf"]["gd_vs_flow"]["dataset"]} | set(
+        config["figures"]["reach_align_slide"]["datasets"]
+    )
+    unknown = sorted(referenced - set(config["datasets"]))
+    if unknown:
+        raise ValueError(
+            f"datasets {unknown} are used but not defined under `datasets:`; "
+            f"defined: {sorted(config['datasets'])}"
+        )
     for name, entry in config["datasets"].items():
         try:
             build_dataset(**dataset_arguments(name))
@@ -110,11 +122,11 @@ def planar_datasets():
 
 
 def run_metrics_stores():
-    """Every per-run metrics store of the configuration."""
+    """Every per-run metrics store of the exact/neural score runs."""
     return expand(
         "results/run_metrics/{dataset}/{model}/seed{seed}.zarr",
-        dataset=list(config["datasets"]),
-        model=config["models"],
+        dataset=config["score_runs"]["datasets"],
+        model=config["score_runs"]["models"],
         seed=config["seeds"],
     )
 
@@ -124,7 +136,7 @@ def figure_inputs(wildcards):
     seed = config["seeds"][0]
     samples = {
         f"samples_{model}": f"results/sample/{wildcards.dataset}/{model}/seed{seed}.zarr"
-        for model in config["models"]
+        for model in config["score_runs"]["models"]
     }
     return {
         "dataset": f"results/prepare_dataset/{wildcards.dataset}.zarr",
@@ -135,21 +147,102 @@ def figure_inputs(wildcards):
 
 
 def get_final_outputs():
-    """The default targets: the aggregated store and the figures."""
+    """The default targets: the aggregated stores and the figures."""
     figures = config["figures"]["reach_align_slide"]["datasets"]
-    unknown = sorted(set(figures) - set(config["datasets"]))
-    if unknown:
+    missing = sorted(set(figures) - set(config["score_runs"]["datasets"]))
+    if missing:
         raise ValueError(
-            f"figures.reach_align_slide.datasets names unknown datasets {unknown}; "
-            f"choose from {sorted(config['datasets'])}"
+            f"figures.reach_align_slide.datasets {missing} must also be in score_runs.datasets"
         )
-    return ["results/metrics.zarr"] + expand(
+    outputs = ["results/metrics.zarr"] + expand(
         "results/figures/{name}_{dataset}.png",
         name=["reach_align_slide", "distance_to_ridge"],
         dataset=figures,
     )
+    return outputs + rf_final_outputs()
 
 
 def dataset_params(wildcards):
     """The dataset's config entry with its name: the slice the prepare job depends on."""
     return dataset_arguments(wildcards.dataset)
+
+
+def rf_runs():
+    """(dataset, p, weighting) of every random-feature run."""
+    return [
+        (e["dataset"], p, w)
+        for e in config["rf"]["experiments"]
+        for p in e["p"]
+        for w in e["weightings"]
+    ]
+
+
+def rf_stores(kind):
+    """The per-run stores of the rf stage ``kind`` (rf_flow, rf_metrics, ...) for every run and seed."""
+    return [
+        f"results/{kind}/{d}/p{p}/w{w}/seed{s}.zarr"
+        for d, p, w in rf_runs()
+        for s in config["seeds"]
+    ]
+
+
+def rf_dataset_figures(wildcards):
+    """Inputs of the per-dataset RF figures: every run of that dataset, first seed."""
+    seed = config["seeds"][0]
+    runs = [(p, w) for d, p, w in rf_runs() if d == wildcards.dataset]
+    return {
+        "flows": [
+            f"results/rf_flow/{wildcards.dataset}/p{p}/w{w}/seed{seed}.zarr"
+            for p, w in runs
+        ],
+        "metrics": [
+            f"results/rf_metrics/{wildcards.dataset}/p{p}/w{w}/seed{seed}.zarr"
+            for p, w in runs
+        ],
+        "samples": [
+            f"results/rf_sample/{wildcards.dataset}/p{p}/w{w}/seed{seed}.zarr"
+            for p, w in runs
+        ],
+        "dataset": f"results/prepare_dataset/{wildcards.dataset}.zarr",
+    }
+
+
+def gd_vs_flow_store():
+    """The store of the gd_vs_flow experiment (first seed)."""
+    g = config["rf"]["gd_vs_flow"]
+    return f"results/rf_gd/{g['dataset']}/p{g['p']}/w{g['weighting']}/seed{config['seeds'][0]}.zarr"
+
+
+def rf_final_outputs():
+    """RF targets: the aggregated store and the figures."""
+    datasets = sorted(
+        {d for d, _, _ in rf_runs()}, key=[d for d, _, _ in rf_runs()].index
+    )
+    outputs = ["results/rf_metrics.zarr", "results/figures/gd_vs_flow.png"]
+    outputs += expand(
+        "results/figures/rf_{name}_{dataset}.png",
+        name=["samples", "errors", "residuals"],
+        dataset=datasets,
+    )
+    if "triangle_mid" in datasets:
+        outputs.append("results/figures/rf_hypotenuse_triangle_mid.png")
+    return outputs
+
+
+def rf_quadrature_section():
+    """The RF keys that fix the quadrature and the features (moments depend on these only)."""
+    rf = config["rf"]
+    return canonical(
+        {
+            "n_frequencies": rf["n_frequencies"],
+            "t0": rf["t0"],
+            "quadrature": rf["quadrature"],
+        }
+    )
+
+
+def rf_flow_section():
+    """The RF keys of the flow stage: taus, initialisation, eigenvalue threshold, quadrature."""
+    rf = config["rf"]
+    keys = ("taus", "init_scale", "eig_rel_tol")
+    return canonical({**{k: rf[k] for k in keys}, **rf_quadrature_section()})

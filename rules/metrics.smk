@@ -30,8 +30,8 @@ rule aggregate:
     conda:
         "../envs/ridgeline.yaml"
     params:
-        datasets=list(config["datasets"]),
-        models=section("models"),
+        datasets=section("score_runs", "datasets"),
+        models=section("score_runs", "models"),
         seeds=section("seeds"),
         code=fingerprint("aggregate", "io"),
     script:

@@ -53,9 +53,16 @@ class RandomFeatures:
         """relu(W_x x + offsets) with precomputed offsets (1, p) or (B, p); shape (B, p)."""
         return torch.relu(torch.addmm(offsets, x, self.W_x.T) if offsets.shape[0] == 1 else x @ self.W_x.T + offsets)
 
-    def state(self) -> dict:
-        """Frozen weights and sizes (for stores and reloading)."""
-        return {"W_x": self.W_x, "W_t": self.W_t, "b": self.b, "T": self.T, "K": self.K}
+    @classmethod
+    def from_arrays(cls, W_x, W_t, b, T: float, device=None) -> "RandomFeatures":
+        """Rebuild frozen features from stored weights W_x (p, D), W_t (p, 2K + 1), b (p,)."""
+        obj = cls.__new__(cls)
+        as64 = dict(dtype=torch.float64, device=device)
+        obj.W_x, obj.W_t, obj.b = (torch.as_tensor(v, **as64) for v in (W_x, W_t, b))
+        obj.p, obj.dim = obj.W_x.shape
+        obj.T, obj.K = float(T), (obj.W_t.shape[1] - 1) // 2
+        obj.k = torch.arange(1, obj.K + 1, **as64)
+        return obj
 
 
 class RFScore:

@@ -1,0 +1,10 @@
+"""|A_GD - A_flow| vs tau (rule figure_gd_vs_flow)."""
+
+from ridgeline.io import read_store
+from ridgeline.rf_plots import gd_vs_flow_figure
+from ridgeline.runtime import configure_job
+
+log = configure_job(snakemake.log[0])
+fig = gd_vs_flow_figure(read_store(snakemake.input[0]), "Plain GD on L(A) follows the closed-form flow")
+fig.savefig(snakemake.output[0], dpi=snakemake.params.figure["dpi"])
+log.info("wrote %s", snakemake.output[0])
