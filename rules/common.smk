@@ -246,3 +246,15 @@ def rf_flow_section():
     rf = config["rf"]
     keys = ("taus", "init_scale", "eig_rel_tol")
     return canonical({**{k: rf[k] for k in keys}, **rf_quadrature_section()})
+
+
+def rf_gd_section():
+    """The keys the GD-vs-flow comparison depends on (not the tau sweep of the other runs)."""
+    rf = config["rf"]
+    return canonical(
+        {
+            "gd_vs_flow": rf["gd_vs_flow"],
+            "init_scale": rf["init_scale"],
+            "eig_rel_tol": rf["eig_rel_tol"],
+        }
+    )

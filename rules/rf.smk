@@ -127,8 +127,7 @@ rule rf_gd:
         "../envs/ridgeline.yaml"
     threads: 2
     params:
-        gd=section("rf", "gd_vs_flow"),
-        rf=rf_flow_section(),
+        rf=rf_gd_section(),
         device=section("device"),
         code=fingerprint("rf_flow", "io"),
     script:

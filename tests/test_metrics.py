@@ -51,3 +51,18 @@ def test_combine_runs_pads_training_dimension_and_indexes_time():
     assert dict(out.sizes) == {"dataset": 2, "model": 1, "seed": 1, "time": 2, "sample": 4, "train": 3}
     assert np.isnan(out["count_near_point"].sel(dataset="two_mode").values[..., 2]).all()
     np.testing.assert_allclose(out["t"].sel(dataset="triangle").values.ravel(), [40.0, 0.1])
+
+
+def test_classification_of_final_samples_for_two_points():
+    from ridgeline.metrics import classify_final_samples
+
+    data = named_set("two_mode")
+    final = torch.tensor([[3.1, 0.0], [-2.9, 0.1], [0.5, 0.05], [-1.0, -0.1], [0.0, 2.0], [1.0, 1.5]],
+                         dtype=torch.float64)
+    out = classify_final_samples(data, final, 0.3, 1, 0.5, 0.3, SCMS)
+    # near x_i / on the axis segment between the points (the ridge) / off the ridge
+    np.testing.assert_array_equal(out["label"], [0, 0, 1, 1, 2, 2])
+    np.testing.assert_array_equal(out["counts"], [2, 2, 2])
+    # the reference ridge is the x axis at data scale: projections keep x, drop y
+    np.testing.assert_allclose(out["projection"][2:4, 1], 0.0, atol=1e-6)
+    np.testing.assert_allclose(out["ridge_distance"][:4], [0.0, 0.1, 0.05, 0.1], atol=1e-5)

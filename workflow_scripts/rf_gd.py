@@ -13,7 +13,8 @@ from ridgeline.rf_flow import flow_weights, gradient_descent, spectrum
 from ridgeline.runtime import configure_job, generator
 
 log = configure_job(snakemake.log[0], snakemake.threads)
-gd, rf, w = snakemake.params.gd, snakemake.params.rf, snakemake.wildcards
+rf, w = snakemake.params.rf, snakemake.wildcards
+gd = rf["gd_vs_flow"]
 seed, p = int(w.seed), int(w.p)
 device = resolve_device(snakemake.params.device)
 mom = read_store(snakemake.input.moments)
@@ -40,4 +41,4 @@ ds = xr.Dataset(
     coords={"tau": variable(taus.numpy(), ("tau",), "gradient-flow time tau = eta * steps / D")},
 )
 ds.attrs["eta"] = gd["eta"]
-write_store(ds, snakemake.output[0], provenance("rf_gd", {"gd": gd, "rf": rf}, seed))
+write_store(ds, snakemake.output[0], provenance("rf_gd", rf, seed))

@@ -21,7 +21,15 @@ def test_outputs_exist_with_named_dims_and_provenance(finished_run):
     assert set(ds["scms_distance"].dims) == {"dataset", "model", "seed", "time", "sample"}
     assert list(ds["model"].values) == ["exact", "neural"]
     assert ds.attrs["rule"] == "aggregate" and ds.attrs["git_commit"]
-    for name in ("reach_align_slide_thirteen.png", "distance_to_ridge_thirteen.png"):
+    rf = read_store(finished_run / "results" / "rf_metrics.zarr")
+    assert set(rf["class_count"].dims) == {"dataset", "p", "weighting", "seed", "tau", "class"}
+    assert set(rf["excess_normal"].dims) == {"dataset", "p", "weighting", "seed", "tau"}
+    # every final sample is classified exactly once
+    counts = rf["class_count"].sel(dataset="two_mode", p=60, weighting="1", seed=0).sum("class")
+    assert (counts == 200).all()
+    for name in ("reach_align_slide_thirteen.png", "distance_to_ridge_thirteen.png", "rf_samples_two_mode.png",
+                 "rf_errors_two_mode.png", "rf_residuals_triangle_mid.png", "rf_hypotenuse_triangle_mid.png",
+                 "gd_vs_flow.png"):
         assert (finished_run / "results" / "figures" / name).stat().st_size > 10_000
     # the exact score memorizes: at t_min almost every sample is next to a training point
     frac = ds["fraction_near_points"].sel(model="exact")
@@ -47,13 +55,22 @@ def test_model_parameter_reruns_the_model_and_its_dependents_only(finished_run):
     }
 
 
+def test_tau_sweep_change_reuses_the_moments(finished_run):
+    cfg = edited_config(finished_run, "taus.yaml", lambda c: c["rf"].update(taus=[50, 400, float("inf")]))
+    assert planned_jobs(finished_run, cfg) == {
+        "rf_flow": 3, "rf_sample": 3, "rf_metrics": 3, "aggregate_rf": 1, "figure_rf": 2,
+        "figure_rf_hypotenuse": 1, "all": 1,
+    }
+
+
 def test_library_code_change_reruns_the_stages_that_use_it(finished_run):
     scms = finished_run / "ridgeline" / "scms.py"
     original = scms.read_text()
     try:
         scms.write_text(original + "\n# a change to the SCMS code\n")
         assert planned_jobs(finished_run) == {
-            "ridge_set": 1, "run_metrics": 4, "aggregate": 1, "figure_reach_align_slide": 1, "all": 1,
+            "ridge_set": 1, "run_metrics": 4, "aggregate": 1, "figure_reach_align_slide": 1,
+            "rf_metrics": 3, "aggregate_rf": 1, "figure_rf": 2, "figure_rf_hypotenuse": 1, "all": 1,
         }
     finally:
         scms.write_text(original)
@@ -70,7 +87,8 @@ def test_a_second_run_from_scratch_gives_identical_arrays(finished_run, tmp_path
     other = copy_project(tmp_path / "run2")
     snakemake(other)
     for rel in ["results/metrics.zarr", "results/sample/thirteen/neural/seed0.zarr",
-                "results/ridge_set/thirteen.zarr"]:
+                "results/ridge_set/thirteen.zarr", "results/rf_metrics.zarr", "results/rf_flow/two_mode/p60/wh2/seed0.zarr",
+                "results/rf_gd/triangle_mid/p60/wh2/seed0.zarr"]:
         a, b = read_store(finished_run / rel), read_store(other / rel)
         xr.testing.assert_identical(a.drop_attrs(), b.drop_attrs())
     ckpts = [torch.load(p / "results/train_neural/thirteen/seed0.pt", weights_only=False)
