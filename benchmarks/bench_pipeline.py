@@ -36,8 +36,8 @@ def main():
             src = ROOT / name
             (shutil.copytree if src.is_dir() else shutil.copy2)(src, work / name)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "snakemake", "--cores", str(args.cores), "--configfile",
-                        str(ROOT / args.config), "--quiet", *args.targets], cwd=work, check=True, env=dict(os.environ))
+        subprocess.run([sys.executable, "-m", "snakemake", *args.targets, "--cores", str(args.cores),
+                        "--configfile", str(ROOT / args.config), "--quiet"], cwd=work, check=True, env=dict(os.environ))
         wall = time.perf_counter() - start
         per_rule = {}
         for tsv in sorted((work / "benchmarks").rglob("*.tsv")):

@@ -23,7 +23,11 @@ def write_store(ds: xr.Dataset, path, attrs: dict | None = None) -> Path:
     ds.attrs.update(attrs or {})
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
-        ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
+        with warnings.catch_warnings():
+            # label coordinates (dataset, model, weighting names) are fixed-length strings, which
+            # zarr 3 writes and reads fine but flags as lacking a finalized v3 specification
+            warnings.filterwarnings("ignore", message="The data type .* does not have a Zarr V3 specification")
+            ds.to_zarr(tmp, mode="w", zarr_format=3, consolidated=False)
         if path.exists():
             shutil.rmtree(path)
         tmp.rename(path)

@@ -12,7 +12,7 @@ LOSSES = ["loss", "l_star", "excess", "excess_normal", "excess_tangential", "bia
           "bias_tangential", "optimization", "optimization_normal", "optimization_tangential"]
 runs = {}
 for key, flow_path, metrics_path in zip(keys, snakemake.input.flows, snakemake.input.metrics):
-    metrics = read_store(metrics_path).drop_vars(["label", "ridge_position", "ridge_distance", "final"])
+    metrics = read_store(metrics_path)
     runs[key] = metrics.merge(read_store(flow_path)[LOSSES])
 ds = combine_runs(runs, key_dims=("dataset", "p", "weighting", "seed"))
 log.info("aggregated %d RF runs: %s", len(runs), dict(ds.sizes))
