@@ -27,14 +27,19 @@ def main():
     parser.add_argument("--config", default="config/test.yaml")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/results/pipeline_test.json")
+    parser.add_argument("--keep", default=None, help="run in this directory and keep its results")
     parser.add_argument("targets", nargs="*", help="targets to build (default: the whole DAG)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = Path(args.keep or tmp)
+        work.mkdir(parents=True, exist_ok=True)
         for name in ("Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles"):
             src = ROOT / name
-            (shutil.copytree if src.is_dir() else shutil.copy2)(src, work / name)
+            if src.is_dir():
+                shutil.copytree(src, work / name, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, work / name)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "snakemake", *args.targets, "--cores", str(args.cores),
                         "--configfile", str(ROOT / args.config), "--quiet"], cwd=work, check=True, env=dict(os.environ))

@@ -63,7 +63,8 @@ def errors_figure(flows: list, title: str) -> plt.Figure:
     flows : list of (p, weighting, rf_flow store); one column per p, one colour per weighting.
     """
     ps = list(dict.fromkeys(p for p, _, _ in flows))
-    fig, axes = plt.subplots(2, len(ps), figsize=(5.2 * len(ps), 7.0), squeeze=False)
+    fig, axes = plt.subplots(2, len(ps), figsize=(max(7.5, 5.2 * len(ps)), 7.5), squeeze=False)
+    floor = {}
     colors = {"1": "tab:blue", "h": "tab:orange", "h2": "tab:green"}
     for p, w, ds in flows:
         col = ps.index(p)
@@ -75,11 +76,18 @@ def errors_figure(flows: list, title: str) -> plt.Figure:
                  label=f"tangential, {WEIGHT_LABELS[w]}")
         top.plot(tau[finite], ds["excess_normal"].values[finite], "--s", c=c, ms=3, label=f"normal, {WEIGHT_LABELS[w]}")
         top.axhline(float(ds["bias_tangential"]), c=c, lw=0.8, ls="-", alpha=0.6)
-        top.axhline(max(float(ds["bias_normal"]), 1e-30), c=c, lw=0.8, ls="--", alpha=0.6)
+        shown = np.concatenate([ds["excess_tangential"].values[finite], ds["excess_normal"].values[finite]])
+        floor[col] = min(floor.get(col, np.inf), shown[shown > 0].min() / 3)
+        if float(ds["bias_normal"]) >= floor[col]:
+            top.axhline(float(ds["bias_normal"]), c=c, lw=0.8, ls="--", alpha=0.6)
+        else:
+            top.annotate(f"normal bias {float(ds['bias_normal']):.1e} ({WEIGHT_LABELS[w]})", (0.02, 0.03 + 0.06 * list(
+                colors).index(w)), xycoords="axes fraction", fontsize=6, color=c)
         bottom.plot(tau[finite], ds["optimization"].values[finite], "-o", c=c, ms=3,
                     label=f"optimization error, {WEIGHT_LABELS[w]}")
         bottom.axhline(float(ds["bias"]), c=c, ls=":", label=f"architectural bias, {WEIGHT_LABELS[w]}")
     for col, p in enumerate(ps):
+        axes[0, col].set_ylim(bottom=floor[col])
         for ax in axes[:, col]:
             ax.set_xscale("log")
             ax.set_yscale("log")
