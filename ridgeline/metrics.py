@@ -15,6 +15,7 @@ import xarray as xr
 from . import dims
 from .empirical import SmoothedEmpirical
 from .io import variable
+from .phases import offset_along_error, score_error_parts
 from .ridge import ridge_frame_batched
 from .scms import scms_project
 
@@ -33,12 +34,23 @@ def frame_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int) -> dict:
     return {k: torch.cat(v).cpu().numpy() for k, v in out.items()}
 
 
-def snapshot_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int, scms: dict) -> dict:
-    """All per-sample metrics at one snapshot time; dict of (B,) numpy arrays."""
+def snapshot_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int, scms: dict, model=None) -> dict:
+    """All per-sample metrics at one snapshot time; dict of (B,) (projection: (B, D)) numpy arrays.
+
+    With a score ``model``, its score error is split along the ridge frame and the predicted
+    normal offset h_t |e_N| is added.
+    """
     out = frame_metrics(dist, x, t, ridge_dim)
     proj = scms_project(dist, x, t, ridge_dim, **scms)
     out["scms_distance"] = (proj.points - dist._check_queries(x)).norm(dim=1).cpu().numpy()
     out["scms_converged"] = proj.converged.cpu().numpy()
+    out["projection"] = proj.points.cpu().numpy()
+    if model is not None:
+        e_n, e_t = score_error_parts(model, dist, x, t, ridge_dim)
+        out["score_error_normal"] = e_n.norm(dim=1).cpu().numpy()
+        out["score_error_tangential"] = e_t.norm(dim=1).cpu().numpy()
+        out["predicted_offset"] = -math.expm1(-2 * t) * out["score_error_normal"]
+        out["normal_offset"] = offset_along_error(dist._check_queries(x), proj.points, e_n).cpu().numpy()
     near = dist.nearest_distances(x, t, k=2).cpu().numpy()
     out["nearest_distance"] = near[:, 0]
     second = near[:, 1] if near.shape[1] > 1 else np.full(near.shape[0], np.inf)
@@ -57,11 +69,15 @@ METRIC_ATTRS = {
     "scms_converged": ("SCMS projection converged", "1"),
     "nearest_distance": ("distance to the nearest scaled training point a_t x_i", "length"),
     "nearest_ratio": ("nearest / second-nearest training-point distance", "1"),
+    "score_error_normal": ("normal part |P_N e| of the score error e = s_model - grad log p_t", "1/length"),
+    "score_error_tangential": ("tangential part |P_T e| of the score error", "1/length"),
+    "predicted_offset": ("predicted normal offset h_t |e_N|", "length"),
+    "normal_offset": ("displacement from the ridge along e_N / |e_N| (signed)", "length"),
 }
 
 
 def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_radius: float,
-                       logger=log) -> xr.Dataset:
+                       logger=log, model=None) -> xr.Dataset:
     """Metrics for every snapshot of a trajectory.
 
     Parameters
@@ -69,6 +85,7 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
     times : (S,) snapshot times. states : (S, B, D) positions.
     scms : keyword arguments of :func:`ridgeline.scms.scms_project`.
     near_radius : radius around each training point x_i for the final counts.
+    model : optional score model; adds its score-error split and the predicted offset.
 
     Returns
     -------
@@ -77,12 +94,14 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
     times = torch.as_tensor(times, dtype=torch.float64)
     per_time = []
     for k, t in enumerate(times.tolist()):
-        per_time.append(snapshot_metrics(dist, states[k], t, ridge_dim, scms))
+        per_time.append(snapshot_metrics(dist, states[k], t, ridge_dim, scms, model))
         logger.info("metrics: snapshot %d/%d (t=%.4g) done", k + 1, len(times), t)
     data_vars = {
         name: variable(np.stack([m[name] for m in per_time]), (dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name])
-        for name in METRIC_ATTRS
+        for name in METRIC_ATTRS if name in per_time[0]
     }
+    data_vars["projection"] = variable(np.stack([m["projection"] for m in per_time]),
+                                       (dims.TIME, dims.SAMPLE, dims.COORD), "SCMS projection on R_t", "length")
     counts = near_point_counts(dist.data, states[-1], near_radius)
     data_vars["count_near_point"] = variable(counts, (dims.TRAIN,), f"final samples within {near_radius} of x_i")
     data_vars["fraction_near_points"] = variable(

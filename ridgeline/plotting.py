@@ -71,3 +71,38 @@ def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 20
     fig.suptitle("Reach: distance of samples to the ridge of $p_t$ along the reverse process")
     fig.tight_layout()
     return fig
+
+
+def phase_figure(metrics: xr.Dataset, models: list[str], rho: float) -> plt.Figure:
+    """Reach (tube fraction vs t), align (offset vs h_t |e_N|), slide (late drift vs 2 int |e_T| dt)."""
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for k, model in enumerate(models):
+        m = metrics.sel(model=model)
+        t = m["t"].values
+        color = f"C{k}"
+        axes[0].plot(t, m["tube_fraction"].values, "-o", ms=3, c=color, label=model)
+        if "normal_offset" in m and np.isfinite(m["offset_ratio"].values).any():
+            late = -1
+            axes[1].scatter(m["predicted_offset"].values[late], m["normal_offset"].values[late], s=3, c=color,
+                            alpha=0.5, label=f"{model} (t = {t[late]:.2g})")
+            axes[2].scatter(m["predicted_drift"].values, m["late_drift"].values, s=3, c=color, alpha=0.5, label=model)
+    axes[0].set_xscale("log")
+    axes[0].invert_xaxis()
+    axes[0].set_xlabel("inference time t")
+    axes[0].set_ylabel(f"fraction within {rho} of the ridge")
+    axes[0].set_title("Reach: samples enter a tube around the ridge")
+    for ax, (xl, yl, title) in zip(axes[1:], [
+        (r"predicted offset $h_t |e_N|$", "measured offset along $e_N$", "Align: normal error sets the distance"),
+        (r"$2\int |e_T|\,dt$ (late phase)", "motion along the ridge (late phase)", "Slide: tangential error moves samples"),
+    ]):
+        ax.set_xscale("symlog", linthresh=1e-4)
+        ax.set_yscale("symlog", linthresh=1e-4)
+        lim = [0, max(1e-3, *ax.get_xlim(), *ax.get_ylim())]
+        ax.plot(lim, lim, "k:", lw=1, label="y = x")
+        ax.set_xlabel(xl)
+        ax.set_ylabel(yl)
+        ax.set_title(title)
+        ax.legend(fontsize=7)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig

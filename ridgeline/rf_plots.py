@@ -131,7 +131,7 @@ def hypotenuse_figure(runs: list, tube: float, title: str) -> plt.Figure:
     runs : list of (label, taus (G,), final samples (G, B, 2)). Position s in [0, 1] runs from
     (0, 5) to (5, 0).
     """
-    fig, axes = plt.subplots(1, len(runs), figsize=(5 * len(runs), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(runs), figsize=(max(7.0, 5 * len(runs)), 3.6), squeeze=False)
     cmap = plt.get_cmap("viridis")
     for ax, (label, taus, finals) in zip(axes[0], runs):
         for k, (tau, x) in enumerate(zip(taus, finals)):

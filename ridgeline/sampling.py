@@ -59,7 +59,7 @@ STEPPERS = {"sde": reverse_sde_step, "ode": probability_flow_step}
 
 
 def sample(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: torch.Tensor,
-           method: str = "sde", generator=None, device=None, logger=log) -> Trajectory:
+           method: str = "sde", generator=None, device=None, logger=log, y0=None) -> Trajectory:
     """Integrate the reverse process from y_T ~ N(0, I) along ``grid`` and record snapshots.
 
     Parameters
@@ -69,13 +69,17 @@ def sample(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: to
     snapshot_idx : sorted grid indices at which to record the state.
     method : "sde" (Euler-Maruyama) or "ode" (probability flow, Heun).
     generator : torch.Generator on ``device``: the only source of randomness.
+    y0 : optional (n_samples, dim) start at grid[0] instead of N(0, I) draws.
     """
     if method not in STEPPERS:
         raise ValueError(f"unknown sampler '{method}'; choose one of {sorted(STEPPERS)}")
     step = STEPPERS[method]
     times = grid.tolist()
     wanted = set(int(i) for i in snapshot_idx)
-    y = torch.randn(n_samples, dim, generator=generator, dtype=torch.float64, device=device)
+    if y0 is None:
+        y = torch.randn(n_samples, dim, generator=generator, dtype=torch.float64, device=device)
+    else:
+        y = torch.as_tensor(y0, dtype=torch.float64, device=device).clone()
     states = [y.clone()] if 0 in wanted else []
     with Progress(len(times) - 1, f"sample ({method})", logger) as bar:
         for i in range(len(times) - 1):

@@ -156,7 +156,7 @@ def get_final_outputs():
         )
     outputs = ["results/metrics.zarr"] + expand(
         "results/figures/{name}_{dataset}.png",
-        name=["reach_align_slide", "distance_to_ridge"],
+        name=["reach_align_slide", "distance_to_ridge", "phases"],
         dataset=figures,
     )
     return outputs + rf_final_outputs()

@@ -4,12 +4,14 @@ rule figure_reach_align_slide:
     output:
         ras="results/figures/reach_align_slide_{dataset}.png",
         distance="results/figures/distance_to_ridge_{dataset}.png",
+        phases="results/figures/phases_{dataset}.png",
     log:
         "logs/figure_reach_align_slide/{dataset}.log",
     conda:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "reach_align_slide"),
+        tube_radius=section("metrics", "tube_radius"),
         models=section("score_runs", "models"),
         code=fingerprint("plotting"),
     script:

@@ -2,6 +2,7 @@ rule run_metrics:
     input:
         dataset=rules.prepare_dataset.output[0],
         samples=rules.sample.output[0],
+        checkpoint=model_checkpoint,
     output:
         directory("results/run_metrics/{dataset}/{model}/seed{seed}.zarr"),
     log:

@@ -88,7 +88,6 @@ rule rf_metrics:
     threads: 2
     params:
         metrics=section("metrics"),
-        classify=section("rf", "classify"),
         ridge_dim=section("ridge", "ridge_dim"),
         device=section("device"),
         code=fingerprint("metrics", "scms", "ridge", "empirical", "io"),

@@ -48,7 +48,7 @@ def test_combine_runs_pads_training_dimension_and_indexes_time():
     b = trajectory_metrics(SmoothedEmpirical(named_set("triangle")), [40.0, 0.1],
                            torch.zeros(2, 4, 2, dtype=torch.float64) + 0.3, 1, SCMS, 0.5)
     out = combine_runs({("two_mode", "exact", 0): a, ("triangle", "exact", 0): b})
-    assert dict(out.sizes) == {"dataset": 2, "model": 1, "seed": 1, "time": 2, "sample": 4, "train": 3}
+    assert dict(out.sizes) == {"dataset": 2, "model": 1, "seed": 1, "time": 2, "sample": 4, "train": 3, "coord": 2}
     assert np.isnan(out["count_near_point"].sel(dataset="two_mode").values[..., 2]).all()
     np.testing.assert_allclose(out["t"].sel(dataset="triangle").values.ravel(), [40.0, 0.1])
 

@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 
 from ridgeline.io import read_store
-from ridgeline.plotting import distance_curves, reach_align_slide
+from ridgeline.plotting import distance_curves, phase_figure, reach_align_slide
 from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0])
@@ -18,4 +18,7 @@ plt.close(fig)
 metrics = read_store(snakemake.input.metrics).sel(dataset=dataset).isel(seed=0)
 fig = distance_curves(metrics, models)
 fig.savefig(snakemake.output.distance, dpi=cfg["dpi"])
-log.info("wrote %s and %s", snakemake.output.ras, snakemake.output.distance)
+plt.close(fig)
+fig = phase_figure(metrics, models, snakemake.params.tube_radius)
+fig.savefig(snakemake.output.phases, dpi=cfg["dpi"])
+log.info("wrote %s, %s and %s", snakemake.output.ras, snakemake.output.distance, snakemake.output.phases)

@@ -13,7 +13,8 @@ from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0], snakemake.threads)
-cfg, cls, d = snakemake.params.metrics, snakemake.params.classify, snakemake.params.ridge_dim
+cfg, d = snakemake.params.metrics, snakemake.params.ridge_dim
+cls = cfg["classify"]
 device = resolve_device(snakemake.params.device)
 points = read_store(snakemake.input.dataset)["points"].values
 run = read_store(snakemake.input.samples)
@@ -54,4 +55,4 @@ ds = xr.Dataset(
     },
     coords={TAU: run["tau"], dims.TIME: run["time"], "class": list(CLASSES)},
 )
-write_store(ds, snakemake.output[0], provenance("rf_metrics", {"metrics": cfg, "classify": cls, "ridge_dim": d}))
+write_store(ds, snakemake.output[0], provenance("rf_metrics", {"metrics": cfg, "ridge_dim": d}))
