@@ -33,6 +33,7 @@ def _indexed(ds: xr.Dataset) -> xr.Dataset:
     """Replace the time coordinate by the snapshot index and keep the times as variable ``t``."""
     t = ds[dims.TIME].values
     ds = ds.drop_vars(dims.TIME).assign_coords({dims.TIME: np.arange(t.size)})
-    if dims.TRAIN in ds.dims:
-        ds = ds.assign_coords({dims.TRAIN: np.arange(ds.sizes[dims.TRAIN])})
+    for dim in (dims.TRAIN, dims.COORD):  # sizes differ between datasets: index them so they pad
+        if dim in ds.dims and dim not in ds.coords:
+            ds = ds.assign_coords({dim: np.arange(ds.sizes[dim])})
     return ds.assign(t=variable(t, (dims.TIME,), "inference time t"))

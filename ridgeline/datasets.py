@@ -78,6 +78,15 @@ def load_points_file(path) -> np.ndarray:
     raise DatasetError(f"points file '{path}' must end in .npy or .csv")
 
 
+def random_modes(n_modes: int, dim: int, seed: int = 0, spacing: float = 4.0) -> np.ndarray:
+    """n_modes points in R^dim drawn N(0, s^2 I) with s = spacing / sqrt(2 dim), so that the typical
+    distance between two modes is ``spacing`` whatever the dimension; shape (n_modes, dim)."""
+    if n_modes < 1 or dim < 2:
+        raise DatasetError(f"random modes need n_modes >= 1 and dim >= 2, got {n_modes} and {dim}")
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n_modes, dim)) * spacing / np.sqrt(2 * dim)
+
+
 def embed(points: np.ndarray, dim: int, seed: int) -> np.ndarray:
     """Embed (n, d) points in R^dim by a fixed random orthonormal map (seeded); shape (n, dim)."""
     if dim < points.shape[1]:
@@ -87,12 +96,14 @@ def embed(points: np.ndarray, dim: int, seed: int) -> np.ndarray:
     return points @ q.T
 
 
-def build_dataset(kind: str, points=None, file=None, embed_dim=None, embed_seed=0, name="dataset"):
+def build_dataset(kind: str, points=None, file=None, embed_dim=None, embed_seed=0, name="dataset",
+                  n_modes=None, dim=None, spacing=4.0, mode_seed=0):
     """Resolve a dataset entry to a validated (n, D) array.
 
     Parameters
     ----------
-    kind : a name of :data:`NAMED_SETS`, ``points`` (use ``points``) or ``file`` (read ``file``).
+    kind : a name of :data:`NAMED_SETS`, ``points`` (use ``points``), ``file`` (read ``file``) or
+        ``random_modes`` (``n_modes`` points in ``dim`` dimensions, see :func:`random_modes`).
     embed_dim : optional D to embed the set into by a fixed random orthonormal map.
     """
     if kind == "points":
@@ -103,6 +114,10 @@ def build_dataset(kind: str, points=None, file=None, embed_dim=None, embed_seed=
         if file is None:
             raise DatasetError(f"{name}: kind 'file' needs a `file:` path (.npy or .csv)")
         arr = check_points(load_points_file(file), name)
+    elif kind == "random_modes":
+        if n_modes is None or dim is None:
+            raise DatasetError(f"{name}: kind 'random_modes' needs `n_modes:` and `dim:`")
+        arr = random_modes(int(n_modes), int(dim), int(mode_seed), float(spacing))
     else:
         arr = named_set(kind)
     if embed_dim:

@@ -68,7 +68,6 @@ def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 20
         ax.set_title(model)
     axes[0, 0].set_ylabel("distance to ridge |x - SCMS(x)|")
     axes[0, 0].legend()
-    fig.suptitle("Reach: distance of samples to the ridge of $p_t$ along the reverse process")
     fig.tight_layout()
     return fig
 
@@ -84,7 +83,8 @@ def phase_figure(metrics: xr.Dataset, models: list[str], rho: float) -> plt.Figu
         if "normal_offset" in m and np.isfinite(m["offset_ratio"].values).any():
             late = -1
             axes[1].scatter(m["predicted_offset"].values[late], m["normal_offset"].values[late], s=3, c=color,
-                            alpha=0.5, label=f"{model} (t = {t[late]:.2g})")
+                            alpha=0.5, label=f"{model} (t = {t[late]:.2g}; ratio of means "
+                                             f"{float(m['offset_ratio'].values[late]):.2f})")
             axes[2].scatter(m["predicted_drift"].values, m["late_drift"].values, s=3, c=color, alpha=0.5, label=model)
     axes[0].set_xscale("log")
     axes[0].invert_xaxis()

@@ -58,6 +58,10 @@ def dataset_arguments(name):
             "file": entry.get("file"),
             "embed_dim": entry.get("embed_dim"),
             "embed_seed": entry.get("embed_seed", 0),
+            "n_modes": entry.get("n_modes"),
+            "dim": entry.get("dim"),
+            "spacing": entry.get("spacing", 4.0),
+            "mode_seed": entry.get("mode_seed", 0),
             "name": name,
         }
     )
@@ -154,10 +158,14 @@ def get_final_outputs():
         raise ValueError(
             f"figures.reach_align_slide.datasets {missing} must also be in score_runs.datasets"
         )
-    outputs = ["results/metrics.zarr"] + expand(
+    outputs = ["results/metrics.zarr"]
+    outputs += expand(
+        "results/figures/reach_align_slide_{dataset}.png", dataset=figures
+    )
+    outputs += expand(
         "results/figures/{name}_{dataset}.png",
-        name=["reach_align_slide", "distance_to_ridge", "phases"],
-        dataset=figures,
+        name=["distance_to_ridge", "phases"],
+        dataset=config["score_runs"]["datasets"],
     )
     return outputs + rf_final_outputs()
 

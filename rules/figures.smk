@@ -2,11 +2,27 @@ rule figure_reach_align_slide:
     input:
         unpack(figure_inputs),
     output:
-        ras="results/figures/reach_align_slide_{dataset}.png",
+        "results/figures/reach_align_slide_{dataset}.png",
+    log:
+        "logs/figure_reach_align_slide/{dataset}.log",
+    conda:
+        "../envs/ridgeline.yaml"
+    params:
+        figure=section("figures", "reach_align_slide"),
+        models=section("score_runs", "models"),
+        code=fingerprint("plotting"),
+    script:
+        "../workflow_scripts/figure_reach_align_slide.py"
+
+
+rule figure_phases:
+    input:
+        "results/metrics.zarr",
+    output:
         distance="results/figures/distance_to_ridge_{dataset}.png",
         phases="results/figures/phases_{dataset}.png",
     log:
-        "logs/figure_reach_align_slide/{dataset}.log",
+        "logs/figure_phases/{dataset}.log",
     conda:
         "../envs/ridgeline.yaml"
     params:
@@ -15,7 +31,7 @@ rule figure_reach_align_slide:
         models=section("score_runs", "models"),
         code=fingerprint("plotting"),
     script:
-        "../workflow_scripts/figure_reach_align_slide.py"
+        "../workflow_scripts/figure_phases.py"
 
 
 rule figure_rf:

@@ -27,7 +27,13 @@ def test_outputs_exist_with_named_dims_and_provenance(finished_run):
     # every final sample is classified exactly once
     counts = rf["class_count"].sel(dataset="two_mode", p=60, weighting="1", seed=0).sum("class")
     assert (counts == 200).all()
-    for name in ("reach_align_slide_thirteen.png", "distance_to_ridge_thirteen.png", "rf_samples_two_mode.png",
+    # the high-dimensional run has the reach / align / slide summaries on its own coordinates
+    hd = ds.sel(dataset="two_mode_d8", model="neural", seed=0)
+    assert hd["projection"].dropna("coord", how="all").sizes["coord"] == 8
+    assert np.isfinite(hd["offset_ratio"].values).all() and np.isfinite(hd["reach_time"].values).any()
+    assert int(ds["class_count"].sel(dataset="thirteen", model="exact", seed=0).sum()) == 200
+    for name in ("reach_align_slide_thirteen.png", "distance_to_ridge_thirteen.png", "phases_two_mode_d8.png",
+                 "rf_samples_two_mode.png",
                  "rf_errors_two_mode.png", "rf_residuals_triangle_mid.png", "rf_hypotenuse_triangle_mid.png",
                  "gd_vs_flow.png"):
         assert (finished_run / "results" / "figures" / name).stat().st_size > 10_000
@@ -45,13 +51,14 @@ def test_second_run_does_nothing(finished_run):
 
 def test_figure_parameter_reruns_only_the_figure(finished_run):
     cfg = edited_config(finished_run, "fig.yaml", lambda c: c["figures"]["reach_align_slide"].update(dpi=61))
-    assert planned_jobs(finished_run, cfg) == {"figure_reach_align_slide": 1, "all": 1}
+    assert planned_jobs(finished_run, cfg) == {"figure_reach_align_slide": 1, "figure_phases": 2, "all": 1}
 
 
 def test_model_parameter_reruns_the_model_and_its_dependents_only(finished_run):
     cfg = edited_config(finished_run, "model.yaml", lambda c: c["neural"].update(steps=151))
     assert planned_jobs(finished_run, cfg) == {
-        "train_neural": 2, "sample": 2, "run_metrics": 2, "aggregate": 1, "figure_reach_align_slide": 1, "all": 1,
+        "train_neural": 2, "sample": 2, "run_metrics": 2, "aggregate": 1, "figure_reach_align_slide": 1,
+        "figure_phases": 2, "all": 1,
     }
 
 
@@ -69,7 +76,7 @@ def test_library_code_change_reruns_the_stages_that_use_it(finished_run):
     try:
         scms.write_text(original + "\n# a change to the SCMS code\n")
         assert planned_jobs(finished_run) == {
-            "ridge_set": 1, "run_metrics": 4, "aggregate": 1, "figure_reach_align_slide": 1,
+            "ridge_set": 1, "run_metrics": 4, "aggregate": 1, "figure_reach_align_slide": 1, "figure_phases": 2,
             "rf_metrics": 3, "aggregate_rf": 1, "figure_rf": 2, "figure_rf_hypotenuse": 1, "all": 1,
         }
     finally:
@@ -78,7 +85,7 @@ def test_library_code_change_reruns_the_stages_that_use_it(finished_run):
     original = plotting.read_text()
     try:
         plotting.write_text(original + "\n# a change to a figure\n")
-        assert planned_jobs(finished_run) == {"figure_reach_align_slide": 1, "all": 1}
+        assert planned_jobs(finished_run) == {"figure_reach_align_slide": 1, "figure_phases": 2, "all": 1}
     finally:
         plotting.write_text(original)
 

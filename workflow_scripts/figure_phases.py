@@ -1,0 +1,21 @@
+"""Distance-to-ridge curves and the reach / align / slide summaries of a dataset (rule figure_phases)."""
+
+import matplotlib.pyplot as plt
+
+from ridgeline.io import read_store
+from ridgeline.plotting import distance_curves, phase_figure
+from ridgeline.runtime import configure_job
+
+log = configure_job(snakemake.log[0])
+cfg, models = snakemake.params.figure, snakemake.params.models
+dataset = snakemake.wildcards.dataset
+metrics = read_store(snakemake.input[0]).sel(dataset=dataset).isel(seed=0)
+fig = distance_curves(metrics, models)
+fig.suptitle(f"Reach on '{dataset}': distance of samples to the ridge of $p_t$ along the reverse process")
+fig.savefig(snakemake.output.distance, dpi=cfg["dpi"])
+plt.close(fig)
+fig = phase_figure(metrics, models, snakemake.params.tube_radius)
+fig.suptitle(f"'{dataset}' (D = {metrics.sizes['coord']}): reach, align, slide")
+fig.tight_layout()
+fig.savefig(snakemake.output.phases, dpi=cfg["dpi"])
+log.info("wrote %s and %s", snakemake.output.distance, snakemake.output.phases)
