@@ -12,8 +12,13 @@ import torch
 
 from .forward import alpha, variance
 
-#: Number of float64 elements a chunk may hold in one intermediate (B x chunk x D); ~256 MiB.
-DEFAULT_MEMORY_ELEMENTS = 32 * 1024 * 1024
+#: float64 elements one intermediate (B x chunk x D) may hold: 32 MiB, below glibc's largest mmap
+#: threshold, so chunks are recycled by the allocator instead of page-faulted in afresh each time.
+DEFAULT_MEMORY_ELEMENTS = 4 * 1024 * 1024
+
+#: Largest n * D^2 for which the centred outer products (y_i - ybar)(y_i - ybar)^T are kept (float64
+#: elements, 128 MiB): the covariance then is one GEMM of the weights with them.
+OUTER_PRODUCT_LIMIT = 16 * 1024 * 1024
 
 
 @dataclass
@@ -53,6 +58,12 @@ class SmoothedEmpirical:
             raise ValueError(f"data must have shape (n, D) with n >= 1, got {tuple(self.data.shape)}")
         self.sq_norms = (self.data**2).sum(dim=1)
         self.memory_elements = int(memory_elements)
+        self.centre = self.data.mean(dim=0)
+        n, dim = self.data.shape
+        self._outer = None
+        if n * dim * dim <= OUTER_PRODUCT_LIMIT:
+            yc = self.data - self.centre
+            self._outer = (yc[:, :, None] * yc[:, None, :]).reshape(n, dim * dim)
 
     @property
     def n(self) -> int:
@@ -128,7 +139,14 @@ class SmoothedEmpirical:
         return KernelMoments(log_sum, mean, mean - x, cov, a, h)
 
     def _covariance(self, x, x_sq, a, h, log_sum, mean) -> torch.Tensor:
-        """Centred weighted covariance sum_i w_i (a y_i - m)(a y_i - m)^T; shape (B, D, D)."""
+        """Weighted covariance sum_i w_i (a y_i - m)(a y_i - m)^T; shape (B, D, D).
+
+        With the stored outer products of the centred data it is a^2 (sum_i w_i yc_i yc_i^T - mc mc^T),
+        one (B x n) @ (n x D^2) product per chunk; otherwise it is accumulated from centred
+        differences in chunks.
+        """
+        if self._outer is not None:
+            return self._covariance_from_outer(x, x_sq, a, h, log_sum, mean)
         cov = torch.zeros(x.shape[0], self.dim, self.dim, dtype=x.dtype, device=x.device)
         step = self._chunk(x.shape[0], self.dim)
         for start in range(0, self.n, step):
@@ -137,6 +155,17 @@ class SmoothedEmpirical:
             z = w.sqrt()[:, :, None] * (a[:, :, None] * self.data[sl][None] - mean[:, None, :])
             cov += z.transpose(1, 2) @ z
         return cov
+
+    def _covariance_from_outer(self, x, x_sq, a, h, log_sum, mean) -> torch.Tensor:
+        second = torch.zeros(x.shape[0], self.dim * self.dim, dtype=x.dtype, device=x.device)
+        step = self._chunk(x.shape[0], 1)
+        for start in range(0, self.n, step):
+            sl = slice(start, start + step)
+            w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - log_sum[:, None])
+            second += w @ self._outer[sl]
+        mc = mean / a - self.centre
+        cov = second.reshape(-1, self.dim, self.dim) - mc[:, :, None] * mc[:, None, :]
+        return a[:, :, None] ** 2 * cov
 
     def log_density(self, x, t) -> torch.Tensor:
         """log p_t(x); shape (B,)."""
