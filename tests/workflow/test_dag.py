@@ -30,7 +30,9 @@ def test_outputs_exist_with_named_dims_and_provenance(finished_run):
     # the high-dimensional run has the reach / align / slide summaries on its own coordinates
     hd = ds.sel(dataset="two_mode_d8", model="neural", seed=0)
     assert hd["projection"].dropna("coord", how="all").sizes["coord"] == 8
-    assert np.isfinite(hd["offset_ratio"].values).all() and np.isfinite(hd["reach_time"].values).any()
+    assert np.isfinite(hd["offset_ratio"].values).all()
+    reach = ds["reach_time"].sel(dataset="two_mode_d8", model="exact", seed=0).values
+    assert np.isfinite(reach).mean() > 0.9  # the memorizing exact score brings samples into the tube
     assert int(ds["class_count"].sel(dataset="thirteen", model="exact", seed=0).sum()) == 200
     for name in ("reach_align_slide_thirteen.png", "distance_to_ridge_thirteen.png", "phases_two_mode_d8.png",
                  "rf_samples_two_mode.png",
