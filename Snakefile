@@ -8,19 +8,24 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 
 
 check_config("config/schema.yaml")
 check_datasets()
+check_mnist()
 
 
 wildcard_constraints:
     dataset="[A-Za-z0-9_]+",
-    model="exact|neural",
+    model="exact|neural|rf",
     p=r"\d+",
     weighting="1|h|h2",
     seed=r"\d+",
+    experiment="[A-Za-z0-9_]+",
 
 
 include: "rules/data.smk"
@@ -30,6 +35,7 @@ include: "rules/ridge.smk"
 include: "rules/metrics.smk"
 include: "rules/rf.smk"
 include: "rules/figures.smk"
+include: "rules/mnist.smk"
 
 
 rule all:

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,21 +29,23 @@ def main():
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/results/pipeline_test.json")
     parser.add_argument("--keep", default=None, help="run in this directory and keep its results")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="stop Snakemake gracefully (SIGTERM) after this many seconds and report the jobs "
+                             "done so far; a later call with the same --keep resumes")
     parser.add_argument("targets", nargs="*", help="targets to build (default: the whole DAG)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
-        for name in ("Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles"):
+        for name in ("Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles", "report"):
             src = ROOT / name
             if src.is_dir():
                 shutil.copytree(src, work / name, dirs_exist_ok=True)
             else:
                 shutil.copy2(src, work / name)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "snakemake", *args.targets, "--cores", str(args.cores),
-                        "--configfile", str(ROOT / args.config), "--quiet"], cwd=work, check=True, env=dict(os.environ))
+        completed = run_snakemake(work, args)
         wall = time.perf_counter() - start
         per_rule = {}
         for tsv in sorted((work / "benchmarks").rglob("*.tsv")):
@@ -51,12 +54,29 @@ def main():
             rel = str(tsv.relative_to(work / "benchmarks").with_suffix(""))
             per_rule[rel] = {"seconds": float(row["s"]), "max_rss_mb": float(row["max_rss"])}
     report = {"config": args.config, "cores": args.cores, "targets": args.targets, "wall_seconds": wall,
-              "jobs": per_rule}
+              "completed": completed, "jobs": per_rule}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
-    log.info("%s on %d cores: %.1f s wall", args.config, args.cores, wall)
+    log.info("%s on %d cores: %.1f s wall%s", args.config, args.cores, wall, "" if completed else " (stopped)")
     for name, row in per_rule.items():
         log.info("  %-40s %7.1f s  %7.0f MB", name, row["seconds"], row["max_rss_mb"])
+
+
+def run_snakemake(work: Path, args) -> bool:
+    """Run the DAG in ``work``; True when it finished, False when stopped at ``args.timeout``."""
+    cmd = [sys.executable, "-m", "snakemake", *args.targets, "--cores", str(args.cores), "--configfile",
+           str(ROOT / args.config), "--quiet", "--rerun-incomplete"]
+    proc = subprocess.Popen(cmd, cwd=work, env=dict(os.environ))
+    try:
+        code = proc.wait(timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        log.warning("stopping Snakemake after %.0f s", args.timeout)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        return False
+    if code:
+        raise subprocess.CalledProcessError(code, cmd)
+    return True
 
 
 if __name__ == "__main__":

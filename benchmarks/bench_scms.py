@@ -1,10 +1,12 @@
-"""SCMS speed and agreement against the sconce-scms package (issue: foundation).
+"""SCMS speed and agreement against the sconce-scms package (issues: foundation, benchmarks).
 
-Problem: the 13-point 2D set, p_t at t = 0.3, 10,000 starting points drawn from p_t itself,
-ridge dimension 1, stopping rule |E E^T grad log p_t| < 1e-7 (sconce's 'proj_grad' criterion),
-at most 5,000 iterations. sconce: `sconce.EucSCMS.SCMSLog` with bandwidth sqrt(h_t) on a_t x_i.
+Problems (ridge dimension 1, stopping rule |E E^T grad log p_t| < 1e-7, sconce's 'proj_grad'
+criterion, at most 5,000 iterations; starting points drawn from p_t itself):
+- 2d: the 13-point 2D set, p_t at t = 0.3, 10,000 points;
+- d32: 200 random modes in D = 32 (spacing 4), p_t at t = 0.3, 2,000 points.
+sconce: `sconce.EucSCMS.SCMSLog` with bandwidth sqrt(h_t) on a_t x_i.
 
-Usage: python benchmarks/bench_scms.py [--points 10000] [--out benchmarks/results/scms.json]
+Usage: python benchmarks/bench_scms.py [--problems 2d d32] [--out benchmarks/results/scms.json]
 """
 
 import argparse
@@ -17,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ridgeline.datasets import named_set
+from ridgeline.datasets import named_set, random_modes
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.scms import scms_project
 
@@ -52,19 +54,16 @@ def run_sconce(data, x0, t, tol, max_iter):
     return time.perf_counter() - start, path[:, :, -1]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--points", type=int, default=10_000)
-    parser.add_argument("--t", type=float, default=0.3)
-    parser.add_argument("--tol", type=float, default=1e-7)
-    parser.add_argument("--max-iter", type=int, default=5000)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default="benchmarks/results/scms.json")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    torch.set_num_threads(args.threads)
-    data = named_set("thirteen")
-    x0 = starting_points(data, args.t, args.points)
+PROBLEMS = {
+    "2d": lambda: (named_set("thirteen"), 10_000),
+    "d32": lambda: (random_modes(200, 32, spacing=4.0, seed=0), 2_000),
+}
+
+
+def compare(name, args):
+    """Time sconce and both ridgeline variants on one problem; dict of result rows."""
+    data, n_points = PROBLEMS[name]()
+    x0 = starting_points(data, args.t, n_points)
     t_ref, ref = run_sconce(data, x0, args.t, args.tol, args.max_iter)
     rows = {"sconce-scms SCMSLog": {"seconds": t_ref}}
     for method in ("scms", "newton"):
@@ -79,11 +78,25 @@ def main():
             "mean_iterations": float(res.iterations.float().mean()),
             "max_iterations": int(res.iterations.max()),
         }
-    report = {"problem": vars(args) | {"dataset": "thirteen"}, "results": rows}
+    for method, row in rows.items():
+        log.info("%s %-22s %s", name, method, "  ".join(f"{k}={v:.4g}" for k, v in row.items()))
+    return {"n": int(data.shape[0]), "D": int(data.shape[1]), "points": n_points, "results": rows}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
+    parser.add_argument("--t", type=float, default=0.3)
+    parser.add_argument("--tol", type=float, default=1e-7)
+    parser.add_argument("--max-iter", type=int, default=5000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", default="benchmarks/results/scms.json")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    torch.set_num_threads(args.threads)
+    report = {"settings": vars(args), "problems": {name: compare(name, args) for name in args.problems}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
-    for name, row in rows.items():
-        log.info("%-22s %s", name, "  ".join(f"{k}={v:.4g}" for k, v in row.items()))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ def combine_runs(runs: dict, key_dims=(dims.DATASET, dims.MODEL, dims.SEED)) -> 
     combinations and dimensions of different sizes (training points) are padded with NaN.
     """
     indexed = {key: _indexed(ds) for key, ds in runs.items()}
-    return _stack(indexed, list(key_dims))
+    # padded integer variables become float with NaN: drop the stores' on-disk dtypes
+    return _stack(indexed, list(key_dims)).drop_encoding()
 
 
 def _stack(runs: dict, key_dims: list) -> xr.Dataset:

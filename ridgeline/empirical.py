@@ -62,8 +62,10 @@ class SmoothedEmpirical:
         n, dim = self.data.shape
         self._outer = None
         if n * dim * dim <= OUTER_PRODUCT_LIMIT:
+            # upper triangle only: the covariance is symmetric, so the GEMM below halves
+            self._upper = torch.triu_indices(dim, dim, device=self.data.device)
             yc = self.data - self.centre
-            self._outer = (yc[:, :, None] * yc[:, None, :]).reshape(n, dim * dim)
+            self._outer = yc[:, self._upper[0]] * yc[:, self._upper[1]]  # (n, D (D + 1) / 2)
 
     @property
     def n(self) -> int:
@@ -142,7 +144,7 @@ class SmoothedEmpirical:
         """Weighted covariance sum_i w_i (a y_i - m)(a y_i - m)^T; shape (B, D, D).
 
         With the stored outer products of the centred data it is a^2 (sum_i w_i yc_i yc_i^T - mc mc^T),
-        one (B x n) @ (n x D^2) product per chunk; otherwise it is accumulated from centred
+        one (B x n) @ (n x D (D + 1) / 2) product per chunk (upper triangle); otherwise it is accumulated from centred
         differences in chunks.
         """
         if self._outer is not None:
@@ -157,14 +159,18 @@ class SmoothedEmpirical:
         return cov
 
     def _covariance_from_outer(self, x, x_sq, a, h, log_sum, mean) -> torch.Tensor:
-        second = torch.zeros(x.shape[0], self.dim * self.dim, dtype=x.dtype, device=x.device)
+        upper = torch.zeros(x.shape[0], self._outer.shape[1], dtype=x.dtype, device=x.device)
         step = self._chunk(x.shape[0], 1)
         for start in range(0, self.n, step):
             sl = slice(start, start + step)
             w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - log_sum[:, None])
-            second += w @ self._outer[sl]
+            upper += w @ self._outer[sl]
+        second = torch.empty(x.shape[0], self.dim, self.dim, dtype=x.dtype, device=x.device)
+        rows, cols = self._upper
+        second[:, rows, cols] = upper
+        second[:, cols, rows] = upper
         mc = mean / a - self.centre
-        cov = second.reshape(-1, self.dim, self.dim) - mc[:, :, None] * mc[:, None, :]
+        cov = second - mc[:, :, None] * mc[:, None, :]
         return a[:, :, None] ** 2 * cov
 
     def log_density(self, x, t) -> torch.Tensor:

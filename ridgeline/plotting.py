@@ -106,3 +106,63 @@ def phase_figure(metrics: xr.Dataset, models: list[str], rho: float) -> plt.Figu
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+CLASS_COLOURS = {"near_point": "tab:red", "inter_mode": "tab:green", "off_ridge": "0.6"}
+
+
+def neural_vs_rf(ridges: xr.Dataset, samples: dict, metrics: xr.Dataset, train: np.ndarray, ridge_time: float,
+                 max_points: int = 1000, title: str = "") -> plt.Figure:
+    """Where each score model interpolates, and the normal / tangential score errors behind it.
+
+    Top row: final samples of every model over the ridge of p_t at ``ridge_time``, coloured by
+    final class. Bottom row: median |P_N e| and |P_T e| of the score error vs inference time, per
+    model, and the final class fractions.
+
+    Parameters
+    ----------
+    ridges : store of the ``ridge_set`` rule. samples : {model: sample store}.
+    metrics : the aggregated metrics of this dataset and seed (dims model, time, sample, class).
+    train : (n, 2) training points.
+    """
+    models = list(samples)
+    fig, axes = plt.subplots(2, max(3, len(models)), figsize=(3.6 * max(3, len(models)), 7.0), squeeze=False)
+    k = int(np.abs(ridges[dims.TIME].values - ridge_time).argmin())
+    pts, ok = ridges["ridge_points"].isel({dims.TIME: k}).values, ridges["on_ridge"].isel({dims.TIME: k}).values
+    lim = 1.35 * np.abs(train).max()
+    for ax, model in zip(axes[0], models):
+        x = samples[model]["states"].isel({dims.TIME: -1}).values[:max_points]
+        label = metrics["final_class"].sel(model=model).values[:max_points]  # index into `class`
+        ax.scatter(*pts[ok].T, s=0.3, c="0.8", rasterized=True)
+        for j, name in enumerate(metrics["class"].values):
+            colour = CLASS_COLOURS.get(str(name), "k")
+            sel = label == j
+            ax.scatter(*x[sel].T, s=2, c=colour, alpha=0.6, rasterized=True, label=f"{name} ({sel.sum()})")
+        ax.scatter(*train.T, marker="x", s=25, c="k")
+        ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
+        ax.set_title(f"{model}: final samples", fontsize=9)
+        ax.legend(fontsize=6, markerscale=3, loc="lower right")
+    for ax in axes[0, len(models):]:
+        ax.axis("off")
+    for ax, part, what in zip(axes[1], ("normal", "tangential"), ("normal $|P_N e|$\n(sets the distance to $R_t$)",
+                                                                 "tangential $|P_T e|$\n(drives the slide along $R_t$)")):
+        for model in models:
+            if model == "exact":
+                continue
+            t = metrics["t"].sel(model=model).values
+            ax.plot(t, np.nanmedian(metrics[f"score_error_{part}"].sel(model=model).values, axis=1), label=model)
+        ax.set(xscale="log", yscale="log", xlabel="inference time t", ylabel="median over samples")
+        ax.set_title(f"score error, {what}", fontsize=9)
+        ax.invert_xaxis()
+        ax.legend(fontsize=7)
+    counts = metrics["class_count"].sel(model=models).values.astype(float)
+    fractions = counts / counts.sum(axis=1, keepdims=True)
+    bottom = np.zeros(len(models))
+    for j, name in enumerate(metrics["class"].values):
+        axes[1, 2].bar(models, fractions[:, j], bottom=bottom, color=CLASS_COLOURS.get(str(name)), label=str(name))
+        bottom += fractions[:, j]
+    axes[1, 2].set(ylabel="fraction of final samples", title="final classes")
+    axes[1, 2].legend(fontsize=7)
+    fig.suptitle(title or "Interpolation depends on the architecture")
+    fig.tight_layout()
+    return fig

@@ -29,6 +29,18 @@ def check_config(schema_path):
 
 def check_datasets():
     """Build every configured dataset once at parse time, so bad data fails before any job."""
+    rf = config["score_runs"].get("rf") or {"datasets": []}
+    outside = sorted(set(rf["datasets"]) - set(config["score_runs"]["datasets"]))
+    if outside:
+        raise ValueError(
+            f"score_runs.rf.datasets {outside} must also be in score_runs.datasets"
+        )
+    if rf["datasets"] and float(rf["tau"]) not in [
+        float(t) for t in config["rf"]["taus"]
+    ]:
+        raise ValueError(
+            f"score_runs.rf.tau = {rf['tau']} must be one of rf.taus {config['rf']['taus']}"
+        )
     referenced = set(config["score_runs"]["datasets"]) | {
         e["dataset"] for e in config["rf"]["experiments"]
     }
@@ -46,6 +58,38 @@ def check_datasets():
             build_dataset(**dataset_arguments(name))
         except DatasetError as err:
             raise ValueError(f"config `datasets: {name}`: {err}") from None
+
+
+def check_mnist():
+    """MNIST settings that the schema cannot express, and the IDX files, checked at parse time."""
+    from ridgeline.mnist import MnistDataError, check_source
+
+    mnist = config["mnist"]
+    latent = mnist["vae"]["latent_dim"]
+    too_big = [d for d in mnist["ridge"]["ridge_dims"] if d >= latent]
+    if too_big:
+        raise ValueError(
+            f"mnist.ridge.ridge_dims {too_big} must be below mnist.vae.latent_dim = {latent}"
+        )
+    if mnist["figures"]["ridge_dim"] not in mnist["ridge"]["ridge_dims"]:
+        raise ValueError(
+            f"mnist.figures.ridge_dim = {mnist['figures']['ridge_dim']} must be one of "
+            f"mnist.ridge.ridge_dims {mnist['ridge']['ridge_dims']}"
+        )
+    unknown = sorted(set(mnist["runs"]) - set(mnist["experiments"]))
+    if unknown:
+        raise ValueError(
+            f"mnist.runs {unknown} are not defined under mnist.experiments; "
+            f"defined: {sorted(mnist['experiments'])}"
+        )
+    for name in mnist["runs"]:
+        entry = mnist["experiments"][name]
+        try:
+            check_source(entry["source"])
+        except MnistDataError as err:
+            raise ValueError(
+                f"config `mnist: experiments: {name}: source`: {err}"
+            ) from None
 
 
 def dataset_arguments(name):
@@ -83,10 +127,51 @@ def dataset_time_range(wildcards):
 
 
 def model_checkpoint(wildcards):
-    """The trained model a sampling or metrics job needs (none for the exact score)."""
+    """The trained model a sampling or metrics job needs (none for the exact score).
+
+    neural: the network checkpoint; rf: the moments and flow stores of score_runs.rf's run.
+    """
     if wildcards.model == "exact":
         return []
+    if wildcards.model == "rf":
+        rf = config["score_runs"]["rf"]
+        run = f"{wildcards.dataset}/p{rf['p']}/w{rf['weighting']}/seed{wildcards.seed}.zarr"
+        return [f"results/rf_moments/{run}", f"results/rf_flow/{run}"]
     return f"results/train_neural/{wildcards.dataset}/seed{wildcards.seed}.pt"
+
+
+def rf_score_tau(wildcards):
+    """The tau of the RF readout sampled as score model ``rf`` (None for the other models)."""
+    if wildcards.model != "rf":
+        return None
+    return float(config["score_runs"]["rf"]["tau"])
+
+
+def score_runs():
+    """(dataset, model) of every score run: score_runs.models on every dataset, plus ``rf`` on
+    the datasets of score_runs.rf."""
+    runs = [
+        (d, m)
+        for d in config["score_runs"]["datasets"]
+        for m in config["score_runs"]["models"]
+    ]
+    rf = config["score_runs"].get("rf")
+    if rf:
+        runs += [(d, "rf") for d in rf["datasets"]]
+    return runs
+
+
+def dataset_models(wildcards):
+    """The score models run on one dataset, in score_runs order."""
+    return [m for d, m in score_runs() if d == wildcards.dataset]
+
+
+def neural_vs_rf_datasets():
+    """Datasets with neural and rf score runs side by side (the neural_vs_rf figures)."""
+    rf = config["score_runs"].get("rf")
+    if not rf or "neural" not in config["score_runs"]["models"]:
+        return []
+    return list(rf["datasets"])
 
 
 def canonical(value):
@@ -126,13 +211,12 @@ def planar_datasets():
 
 
 def run_metrics_stores():
-    """Every per-run metrics store of the exact/neural score runs."""
-    return expand(
-        "results/run_metrics/{dataset}/{model}/seed{seed}.zarr",
-        dataset=config["score_runs"]["datasets"],
-        model=config["score_runs"]["models"],
-        seed=config["seeds"],
-    )
+    """Every per-run metrics store of the score runs (order: score_runs(), then seeds)."""
+    return [
+        f"results/run_metrics/{d}/{m}/seed{s}.zarr"
+        for d, m in score_runs()
+        for s in config["seeds"]
+    ]
 
 
 def figure_inputs(wildcards):
@@ -140,7 +224,7 @@ def figure_inputs(wildcards):
     seed = config["seeds"][0]
     samples = {
         f"samples_{model}": f"results/sample/{wildcards.dataset}/{model}/seed{seed}.zarr"
-        for model in config["score_runs"]["models"]
+        for model in dataset_models(wildcards)
     }
     return {
         "dataset": f"results/prepare_dataset/{wildcards.dataset}.zarr",
@@ -167,7 +251,10 @@ def get_final_outputs():
         name=["distance_to_ridge", "phases"],
         dataset=config["score_runs"]["datasets"],
     )
-    return outputs + rf_final_outputs()
+    outputs += expand(
+        "results/figures/neural_vs_rf_{dataset}.png", dataset=neural_vs_rf_datasets()
+    )
+    return outputs + rf_final_outputs() + mnist_final_outputs()
 
 
 def dataset_params(wildcards):
@@ -265,4 +352,64 @@ def rf_gd_section():
             "init_scale": rf["init_scale"],
             "eig_rel_tol": rf["eig_rel_tol"],
         }
+    )
+
+
+def gpu_request():
+    """1 when jobs run on CUDA (``device`` names cuda, or is auto and CUDA is present), else 0.
+
+    GPU-heavy rules declare ``resources: gpu=gpu_request()``, so ``--resources gpu=N`` caps how
+    many of them share the GPUs at once.
+    """
+    import torch
+
+    device = config.get("device", "auto")
+    return int(
+        device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
+    )
+
+
+def mnist_experiment(wildcards):
+    """The config entry of one MNIST experiment (canonical), with its name."""
+    entry = config["mnist"]["experiments"][wildcards.experiment]
+    return canonical({**entry, "name": wildcards.experiment})
+
+
+def mnist_time_range():
+    """T and t_min of the latent diffusion (the score network's time normalization)."""
+    sampling = config["mnist"]["sampling"]
+    return {"T": float(sampling["T"]), "t_min": float(sampling["t_min"])}
+
+
+def mnist_stores(kind):
+    """The per-run stores ``kind`` (ridge, latents, ...) of every MNIST experiment and seed."""
+    suffix = "latents.zarr" if kind == "latents" else f"{kind}.zarr"
+    return [
+        f"results/mnist/{e}/seed{s}/{suffix}"
+        for e in config["mnist"]["runs"]
+        for s in config["seeds"]
+    ]
+
+
+def mnist_figure_inputs(wildcards):
+    """Inputs of the MNIST figures of one experiment (first seed)."""
+    run = f"results/mnist/{wildcards.experiment}/seed{config['seeds'][0]}"
+    return {
+        "data": f"{run}/data.zarr",
+        "vae": f"{run}/vae.pt",
+        "latents": f"{run}/latents.zarr",
+        "samples": f"{run}/samples.zarr",
+        "ridge": f"{run}/ridge.zarr",
+    }
+
+
+def mnist_final_outputs():
+    """MNIST targets: the aggregated store and three figures per experiment."""
+    experiments = list(config["mnist"]["runs"])
+    if not experiments:
+        return []
+    return ["results/mnist_metrics.zarr"] + expand(
+        "results/figures/mnist_{name}_{experiment}.png",
+        name=["residuals", "decoded", "vae"],
+        experiment=experiments,
     )

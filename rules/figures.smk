@@ -2,14 +2,19 @@ rule figure_reach_align_slide:
     input:
         unpack(figure_inputs),
     output:
-        "results/figures/reach_align_slide_{dataset}.png",
+        report(
+            "results/figures/reach_align_slide_{dataset}.png",
+            caption="../report/reach_align_slide.rst",
+            category="1. Reach, align, slide",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/figure_reach_align_slide/{dataset}.log",
     conda:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "reach_align_slide"),
-        models=section("score_runs", "models"),
+        models=dataset_models,
         code=fingerprint("plotting"),
     script:
         "../workflow_scripts/figure_reach_align_slide.py"
@@ -19,8 +24,18 @@ rule figure_phases:
     input:
         "results/metrics.zarr",
     output:
-        distance="results/figures/distance_to_ridge_{dataset}.png",
-        phases="results/figures/phases_{dataset}.png",
+        distance=report(
+            "results/figures/distance_to_ridge_{dataset}.png",
+            caption="../report/distance_to_ridge.rst",
+            category="1. Reach, align, slide",
+            subcategory="{dataset}",
+        ),
+        phases=report(
+            "results/figures/phases_{dataset}.png",
+            caption="../report/phases.rst",
+            category="1. Reach, align, slide",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/figure_phases/{dataset}.log",
     conda:
@@ -28,7 +43,7 @@ rule figure_phases:
     params:
         figure=section("figures", "reach_align_slide"),
         tube_radius=section("metrics", "tube_radius"),
-        models=section("score_runs", "models"),
+        models=dataset_models,
         code=fingerprint("plotting"),
     script:
         "../workflow_scripts/figure_phases.py"
@@ -38,9 +53,24 @@ rule figure_rf:
     input:
         unpack(rf_dataset_figures),
     output:
-        samples="results/figures/rf_samples_{dataset}.png",
-        errors="results/figures/rf_errors_{dataset}.png",
-        residuals="results/figures/rf_residuals_{dataset}.png",
+        samples=report(
+            "results/figures/rf_samples_{dataset}.png",
+            caption="../report/rf_samples.rst",
+            category="3. Random features",
+            subcategory="{dataset}",
+        ),
+        errors=report(
+            "results/figures/rf_errors_{dataset}.png",
+            caption="../report/rf_errors.rst",
+            category="3. Random features",
+            subcategory="{dataset}",
+        ),
+        residuals=report(
+            "results/figures/rf_residuals_{dataset}.png",
+            caption="../report/rf_residuals.rst",
+            category="3. Random features",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/figure_rf/{dataset}.log",
     conda:
@@ -57,7 +87,12 @@ rule figure_rf_hypotenuse:
     input:
         unpack(rf_dataset_figures),
     output:
-        "results/figures/rf_hypotenuse_{dataset}.png",
+        report(
+            "results/figures/rf_hypotenuse_{dataset}.png",
+            caption="../report/rf_hypotenuse.rst",
+            category="3. Random features",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/figure_rf_hypotenuse/{dataset}.log",
     conda:
@@ -73,7 +108,11 @@ rule figure_gd_vs_flow:
     input:
         gd_vs_flow_store(),
     output:
-        "results/figures/gd_vs_flow.png",
+        report(
+            "results/figures/gd_vs_flow.png",
+            caption="../report/gd_vs_flow.rst",
+            category="3. Random features",
+        ),
     log:
         "logs/figure_gd_vs_flow.log",
     conda:
@@ -83,3 +122,26 @@ rule figure_gd_vs_flow:
         code=fingerprint("rf_plots"),
     script:
         "../workflow_scripts/figure_gd_vs_flow.py"
+
+
+rule figure_neural_vs_rf:
+    input:
+        unpack(figure_inputs),
+    output:
+        report(
+            "results/figures/neural_vs_rf_{dataset}.png",
+            caption="../report/neural_vs_rf.rst",
+            category="2. Neural vs random features",
+            subcategory="{dataset}",
+        ),
+    log:
+        "logs/figure_neural_vs_rf/{dataset}.log",
+    conda:
+        "../envs/ridgeline.yaml"
+    params:
+        figure=section("figures", "reach_align_slide"),
+        classify=section("metrics", "classify"),
+        models=dataset_models,
+        code=fingerprint("plotting"),
+    script:
+        "../workflow_scripts/figure_neural_vs_rf.py"

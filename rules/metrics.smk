@@ -12,11 +12,14 @@ rule run_metrics:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
+        rf_tau=rf_score_tau,
         device=section("device"),
-        code=fingerprint("metrics", "scms", "ridge", "empirical", "io"),
+        code=fingerprint("metrics", "scms", "ridge", "empirical", "models", "io"),
     script:
         "../workflow_scripts/run_metrics.py"
 
@@ -31,8 +34,7 @@ rule aggregate:
     conda:
         "../envs/ridgeline.yaml"
     params:
-        datasets=section("score_runs", "datasets"),
-        models=section("score_runs", "models"),
+        runs=[list(run) for run in score_runs()],
         seeds=section("seeds"),
         code=fingerprint("aggregate", "io"),
     script:

@@ -10,6 +10,8 @@ rule train_neural:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         neural=section("neural"),
         times=dataset_time_range,

@@ -10,6 +10,8 @@ rule rf_moments:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         rf=rf_quadrature_section(),
         times=dataset_time_range,
@@ -38,6 +40,8 @@ rule rf_flow:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         rf=rf_flow_section(),
         ridge_dim=section("ridge", "ridge_dim"),
@@ -64,6 +68,8 @@ rule rf_sample:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         sampling=section("sampling"),
         times=dataset_time_range,
@@ -86,6 +92,8 @@ rule rf_metrics:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
@@ -125,6 +133,8 @@ rule rf_gd:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         rf=rf_gd_section(),
         device=section("device"),

@@ -10,6 +10,8 @@ rule ridge_set:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         ridge=section("ridge"),
         snapshots=snapshot_section(),

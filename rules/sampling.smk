@@ -11,9 +11,12 @@ rule sample:
     conda:
         "../envs/ridgeline.yaml"
     threads: 2
+    resources:
+        gpu=gpu_request(),
     params:
         sampling=section("sampling"),
         times=dataset_time_range,
+        rf_tau=rf_score_tau,
         device=section("device"),
         code=fingerprint("sampling", "models", "empirical", "forward", "runtime", "io"),
     script:

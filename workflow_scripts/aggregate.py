@@ -7,9 +7,9 @@ from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0])
 p = snakemake.params
-keys = [(d, m, s) for d in p.datasets for m in p.models for s in p.seeds]
+keys = [(d, m, s) for d, m in p.runs for s in p.seeds]
 runs = {key: read_store(path) for key, path in zip(keys, snakemake.input)}
 ds = combine_runs(runs)
 log.info("aggregated %d runs: %s", len(runs), dict(ds.sizes))
 write_store(ds, snakemake.output[0],
-            provenance("aggregate", {"datasets": p.datasets, "models": p.models, "seeds": p.seeds}))
+            provenance("aggregate", {"runs": p.runs, "seeds": p.seeds}))

@@ -8,7 +8,7 @@ from ridgeline.device import resolve_device
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.io import read_store, variable, write_store
 from ridgeline.metrics import CLASSES, classify_final_samples, trajectory_metrics
-from ridgeline.models import ExactScore, NeuralScore
+from ridgeline.models import load_score_model
 from ridgeline.phases import phase_summaries
 from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job
@@ -20,10 +20,8 @@ points = read_store(snakemake.input.dataset)["points"].values
 run = read_store(snakemake.input.samples)
 states = torch.as_tensor(run["states"].values, device=device)
 d = snakemake.params.ridge_dim
-if snakemake.wildcards.model == "exact":
-    model = ExactScore(points, device=device)
-else:
-    model = NeuralScore.load(snakemake.input.checkpoint, device=device)
+model = load_score_model(snakemake.wildcards.model, points, snakemake.input.checkpoint, device,
+                         snakemake.params.rf_tau)
 ds = trajectory_metrics(SmoothedEmpirical(points, device=device), run["time"].values, states, d, cfg["scms"],
                         cfg["near_radius"], log, model=model)
 ds = ds.assign(phase_summaries(ds, cfg["tube_radius"], cfg["late_time"]))

@@ -6,7 +6,7 @@ from ridgeline import dims
 from ridgeline.device import resolve_device
 from ridgeline.forward import log_spaced_times, time_grid
 from ridgeline.io import read_store, variable, write_store
-from ridgeline.models import ExactScore, NeuralScore
+from ridgeline.models import load_score_model
 from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job, generator
 from ridgeline.sampling import sample, snapshot_indices
@@ -16,10 +16,7 @@ cfg, times = snakemake.params.sampling, snakemake.params.times
 model_name, seed = snakemake.wildcards.model, int(snakemake.wildcards.seed)
 device = resolve_device(snakemake.params.device)
 points = read_store(snakemake.input.dataset)["points"].values
-if model_name == "exact":
-    model = ExactScore(points, device=device)
-else:
-    model = NeuralScore.load(snakemake.input.checkpoint, device=device)
+model = load_score_model(model_name, points, snakemake.input.checkpoint, device, snakemake.params.rf_tau)
 grid = time_grid(cfg["grid"], times["T"], times["t_min"], cfg["n_steps"])
 snaps = snapshot_indices(grid, log_spaced_times(times["T"], times["t_min"], cfg["n_snapshots"]))
 traj = sample(model, cfg["n_samples"], points.shape[1], grid.to(device), snaps, cfg["method"],

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ["Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles", "ridgeline"]
+COPIED = ["Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles", "report", "ridgeline"]
 
 
 def copy_project(dest: Path) -> Path:

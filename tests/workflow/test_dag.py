@@ -19,7 +19,7 @@ pytestmark = pytest.mark.workflow
 def test_outputs_exist_with_named_dims_and_provenance(finished_run):
     ds = read_store(finished_run / "results" / "metrics.zarr")
     assert set(ds["scms_distance"].dims) == {"dataset", "model", "seed", "time", "sample"}
-    assert list(ds["model"].values) == ["exact", "neural"]
+    assert list(ds["model"].values) == ["exact", "neural", "rf"]
     assert ds.attrs["rule"] == "aggregate" and ds.attrs["git_commit"]
     rf = read_store(finished_run / "results" / "rf_metrics.zarr")
     assert set(rf["class_count"].dims) == {"dataset", "p", "weighting", "seed", "tau", "class"}
@@ -34,7 +34,11 @@ def test_outputs_exist_with_named_dims_and_provenance(finished_run):
     reach = ds["reach_time"].sel(dataset="two_mode_d8", model="exact", seed=0).values
     assert np.isfinite(reach).mean() > 0.9  # the memorizing exact score brings samples into the tube
     assert int(ds["class_count"].sel(dataset="thirteen", model="exact", seed=0).sum()) == 200
+    # the RF readout runs as score model `rf` on thirteen only; elsewhere its entries are NaN padding
+    assert int(ds["class_count"].sel(dataset="thirteen", model="rf", seed=0).sum()) == 200
+    assert bool(ds["class_count"].sel(dataset="two_mode_d8", model="rf").isnull().all())
     for name in ("reach_align_slide_thirteen.png", "distance_to_ridge_thirteen.png", "phases_two_mode_d8.png",
+                 "neural_vs_rf_thirteen.png",
                  "rf_samples_two_mode.png",
                  "rf_errors_two_mode.png", "rf_residuals_triangle_mid.png", "rf_hypotenuse_triangle_mid.png",
                  "gd_vs_flow.png"):
@@ -53,22 +57,45 @@ def test_second_run_does_nothing(finished_run):
 
 def test_figure_parameter_reruns_only_the_figure(finished_run):
     cfg = edited_config(finished_run, "fig.yaml", lambda c: c["figures"]["reach_align_slide"].update(dpi=61))
-    assert planned_jobs(finished_run, cfg) == {"figure_reach_align_slide": 1, "figure_phases": 2, "all": 1}
+    assert planned_jobs(finished_run, cfg) == {"figure_reach_align_slide": 1, "figure_phases": 2,
+                                               "figure_neural_vs_rf": 1, "all": 1}
 
 
 def test_model_parameter_reruns_the_model_and_its_dependents_only(finished_run):
     cfg = edited_config(finished_run, "model.yaml", lambda c: c["neural"].update(steps=151))
     assert planned_jobs(finished_run, cfg) == {
         "train_neural": 2, "sample": 2, "run_metrics": 2, "aggregate": 1, "figure_reach_align_slide": 1,
-        "figure_phases": 2, "all": 1,
+        "figure_phases": 2, "figure_neural_vs_rf": 1, "all": 1,
     }
+
+
+def test_mnist_ridge_settings_rerun_the_analysis_not_the_training(finished_run):
+    cfg = edited_config(finished_run, "gaps.yaml",
+                        lambda c: c["mnist"]["ridge"].update(gap_thresholds=[1e-5, 1e-3]))
+    assert planned_jobs(finished_run, cfg) == {"mnist_ridge": 1, "aggregate_mnist": 1, "figure_mnist": 1, "all": 1}
+    cfg = edited_config(finished_run, "vae.yaml", lambda c: c["mnist"]["vae"].update(epochs=3))
+    assert planned_jobs(finished_run, cfg) == {"mnist_vae": 1, "mnist_score": 1, "mnist_sample": 1, "mnist_ridge": 1,
+                                               "aggregate_mnist": 1, "figure_mnist": 1, "all": 1}
+
+
+def test_mnist_store_holds_every_d_and_the_vae_loss(finished_run):
+    ds = read_store(finished_run / "results" / "mnist_metrics.zarr")
+    assert list(ds["ridge_dim"].values) == [3, 4, 25]
+    assert ds["residual"].sizes["time"] == 4 and ds["residual"].sizes["sample"] == 100
+    assert np.isfinite(ds["vae_final_loss"].values).all()
+    assert ds.attrs["rule"] == "aggregate_mnist"
+    for name in ("residuals", "decoded", "vae"):
+        assert (finished_run / "results" / "figures" / f"mnist_{name}_digits.png").stat().st_size > 5_000
 
 
 def test_tau_sweep_change_reuses_the_moments(finished_run):
     cfg = edited_config(finished_run, "taus.yaml", lambda c: c["rf"].update(taus=[50, 400, float("inf")]))
     assert planned_jobs(finished_run, cfg) == {
-        "rf_flow": 3, "rf_sample": 3, "rf_metrics": 3, "aggregate_rf": 1, "figure_rf": 2,
-        "figure_rf_hypotenuse": 1, "all": 1,
+        "rf_flow": 4, "rf_sample": 3, "rf_metrics": 3, "aggregate_rf": 1, "figure_rf": 2,
+        "figure_rf_hypotenuse": 1,
+        # the rf score run on thirteen reads the same flow: its chain re-runs too
+        "sample": 1, "run_metrics": 1, "aggregate": 1, "figure_reach_align_slide": 1, "figure_phases": 2,
+        "figure_neural_vs_rf": 1, "all": 1,
     }
 
 
@@ -78,7 +105,8 @@ def test_library_code_change_reruns_the_stages_that_use_it(finished_run):
     try:
         scms.write_text(original + "\n# a change to the SCMS code\n")
         assert planned_jobs(finished_run) == {
-            "ridge_set": 1, "run_metrics": 4, "aggregate": 1, "figure_reach_align_slide": 1, "figure_phases": 2,
+            "ridge_set": 1, "run_metrics": 5, "aggregate": 1, "figure_reach_align_slide": 1, "figure_phases": 2,
+            "figure_neural_vs_rf": 1, "mnist_ridge": 1, "aggregate_mnist": 1, "figure_mnist": 1,
             "rf_metrics": 3, "aggregate_rf": 1, "figure_rf": 2, "figure_rf_hypotenuse": 1, "all": 1,
         }
     finally:
@@ -87,7 +115,8 @@ def test_library_code_change_reruns_the_stages_that_use_it(finished_run):
     original = plotting.read_text()
     try:
         plotting.write_text(original + "\n# a change to a figure\n")
-        assert planned_jobs(finished_run) == {"figure_reach_align_slide": 1, "figure_phases": 2, "all": 1}
+        assert planned_jobs(finished_run) == {"figure_reach_align_slide": 1, "figure_phases": 2,
+                                              "figure_neural_vs_rf": 1, "all": 1}
     finally:
         plotting.write_text(original)
 
@@ -139,3 +168,14 @@ def test_bad_dataset_is_rejected_before_any_job(finished_run):
     out = snakemake(finished_run, "--dry-run", config=cfg, check=False)
     assert out.returncode != 0
     assert "datasets: broken" in out.stdout + out.stderr and "NaN or inf" in out.stdout + out.stderr
+
+
+def test_report_captions_state_the_claim_parameters_and_data(finished_run, tmp_path):
+    html = tmp_path / "report.html"
+    snakemake(finished_run, "--report", str(html))
+    text = html.read_text()
+    assert "interpolation depends on the architecture" in text  # the claim
+    assert "results/metrics.zarr" in text and "score_error_tangential" in text  # where the data lives
+    assert "near_radius" in text or "n_panels" in text  # the parameters, rendered from the job
+    for figure in ("neural_vs_rf_thirteen.png", "phases_two_mode_d8.png", "mnist_residuals_digits.png"):
+        assert figure in text

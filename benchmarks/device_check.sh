@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# GPU checks, run on a lent GPU machine from the repository root (see README "GPU").
+# Needs wheels of snakemake and zarr in .whl/ (the machine has torch, xarray, matplotlib).
+# Writes into ${OUT:-benchmarks/results/gpu}: devices.json (throughput CPU vs GPU, agreement),
+# two_mode.json (the two_mode RF experiment, wall time and per job), paper.json (paper config).
+# Usage: bash benchmarks/device_check.sh [seconds]   (the paper run gets what is left of `seconds`)
+set -u
+OUT=${OUT:-benchmarks/results/gpu}
+mkdir -p "$OUT"
+BUDGET=${1:-500}
+if [ -d .whl ]; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+        || exit 1
+    export PYTHONPATH=/tmp/site:$PWD
+    export PATH=/tmp/site/bin:$PATH
+fi
+export PYTHONUNBUFFERED=1
+nvidia-smi -L
+python3 -c "import torch, snakemake, zarr; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), \
+torch.cuda.get_device_name(0) if torch.cuda.is_available() else '', 'snakemake', snakemake.__version__, 'zarr', zarr.__version__)"
+nproc
+
+echo "== sampling throughput and CPU/GPU agreement"
+python3 benchmarks/bench_devices.py --threads "$(nproc)" --out "$OUT/devices.json"
+
+echo "== two_mode experiment on the GPU"
+python3 benchmarks/bench_pipeline.py --config config/config.yaml --cores "$(nproc)" --out "$OUT/two_mode.json" \
+    --keep /tmp/two_mode \
+    results/figures/rf_samples_two_mode.png results/figures/rf_errors_two_mode.png \
+    results/figures/rf_residuals_two_mode.png
+
+PAPER_SECONDS=$((BUDGET - SECONDS))
+echo "== paper configuration on the GPU (at most ${PAPER_SECONDS} s; a second call resumes it)"
+python3 benchmarks/bench_pipeline.py --config config/config.yaml --cores "$(nproc)" --timeout "$PAPER_SECONDS" \
+    --keep /tmp/paper --out "$OUT/paper.json"
+ls /tmp/paper/results/figures
+tar -czf "$OUT/logs.tar.gz" -C /tmp paper/logs two_mode/logs 2>/dev/null

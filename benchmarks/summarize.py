@@ -1,0 +1,77 @@
+"""Print the benchmark results (benchmarks/results/*.json) as one markdown table of ratios.
+
+Usage: python benchmarks/summarize.py [--results benchmarks/results]
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+
+def load(folder: Path, name: str):
+    path = folder / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def scms_rows(d):
+    for name, prob in d.get("problems", {}).items():
+        res = prob["results"]
+        ref = res["sconce-scms SCMSLog"]["seconds"]
+        ours = res["ridgeline scms"]
+        yield (f"SCMS vs sconce-scms ({name}: n = {prob['n']}, D = {prob['D']}, {prob['points']} points)",
+               f"{ours['seconds']:.2f} s vs {ref:.1f} s: **{ours['speedup']:.0f}x**; fixed points agree to 1e-6: "
+               f"{100 * ours['agree_1e-6']:.1f} %")
+
+
+def rf_rows(d):
+    q = d["quadrature"]["evaluations_for_1e-3"]
+    yield ("RF moments U: quadrature vs plain Monte Carlo at 1e-3 relative error",
+           f"{q['quadrature']:,} vs {q['monte_carlo']:,.0f} feature evaluations: **{q['ratio']:.0f}x fewer**")
+    f = d["flow"]
+    yield (f"W(tau) for 8 taus vs 1 tau (p = {f['p']}), and vs one matrix exponential per tau",
+           f"ratio {f['ratio_8_to_1']:.2f}; matrix_exp per tau **{f['speedup_vs_matrix_exp']:.1f}x slower**")
+
+
+def device_rows(d, label):
+    for dev, rows in d["throughput"].items():
+        text = ", ".join(f"{k} {v['sample_steps_per_s']:.3g}" for k, v in rows.items())
+        yield (f"sampling throughput, sample-steps/s ({label}, {dev}, {d['threads']} threads)", text)
+    if "gpu_speedup" in d:
+        yield (f"GPU / CPU throughput ({d['gpu']})", ", ".join(f"{k} {v:.1f}x" for k, v in d["gpu_speedup"].items()))
+        yield ("CPU vs GPU agreement (max abs difference)",
+               ", ".join(f"{k} {v:.1e}" for k, v in d["agreement_max_abs"].items()))
+
+
+def pipeline_rows(d, label):
+    jobs = d["jobs"]
+    peak = max((j["max_rss_mb"] for j in jobs.values()), default=float("nan"))
+    yield (f"{label}: {d['config']} on {d['cores']} cores" + ("" if d.get("completed", True) else " (stopped)"),
+           f"{d['wall_seconds']:.0f} s wall, {len(jobs)} jobs, peak RSS per job {peak:.0f} MB")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default="benchmarks/results")
+    folder = Path(parser.parse_args().results)
+    rows = []
+    sources = [("scms.json", scms_rows), ("rf.json", rf_rows),
+               ("devices.json", lambda d: device_rows(d, "2-core machine")),
+               ("gpu/devices.json", lambda d: device_rows(d, "GPU machine")),
+               ("pipeline_paper.json", lambda d: pipeline_rows(d, "paper pipeline")),
+               ("pipeline_mnist.json", lambda d: pipeline_rows(d, "mnist_latent")),
+               ("gpu/two_mode.json", lambda d: pipeline_rows(d, "two_mode on the GPU"))]
+    for name, fn in sources:
+        data = load(folder, name)
+        if data is not None:
+            rows += list(fn(data))
+    metrics = load(folder, "metrics.json")
+    if metrics:
+        rows += [(f"trajectory metrics, {v['samples']} samples x {v['snapshots']} snapshots, n = {v['n']}, D = {v['D']}",
+                  f"{v['seconds']:.1f} s") for v in metrics.values()]
+    print("| benchmark | result |\n|---|---|")
+    for what, result in rows:
+        print(f"| {what} | {result} |")
+
+
+if __name__ == "__main__":
+    main()

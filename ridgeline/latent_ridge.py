@@ -1,0 +1,158 @@
+"""Ridge analysis of latent samples for several ridge dimensions at once (science.md 7, mnist_latent).
+
+One eigendecomposition of Cov_w per point serves every d*: with the score's coordinates c in the
+ascending eigenbasis, the squared residual for dimension d is the sum of the D - d smallest
+coordinates' squares (a cumulative sum), and the curvature and eigengap read off the sorted
+eigenvalues.
+"""
+
+import logging
+
+import numpy as np
+import torch
+import xarray as xr
+
+from . import dims
+from .empirical import SmoothedEmpirical
+from .io import variable
+from .progress import Progress
+from .scms import scms_project
+
+log = logging.getLogger(__name__)
+
+RIDGE_DIM = "ridge_dim"
+GAP_THRESHOLD = "gap_threshold"
+
+
+def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: int | None = None) -> dict:
+    """Ridge residuals for every d in ``ridge_dims`` from one eigendecomposition per point.
+
+    Parameters
+    ----------
+    dist : smoothed empirical distribution. x : (B, D) points. t : time. ridge_dims : k values of d.
+
+    Returns
+    -------
+    dict of numpy arrays of shape (k, B): ``residual`` |P_N g|, ``scaled_residual`` h_t |P_N g|,
+    ``relative_residual`` |P_N g| / |g|, ``curvature_ok`` (lambda_{d+1} < 0), ``eigengap``
+    (lambda_d - lambda_{d+1}).
+    """
+    x = dist._check_queries(x)
+    D = dist.dim
+    dims_ = torch.as_tensor(list(ridge_dims), device=x.device)
+    if bool(((dims_ < 1) | (dims_ >= D)).any()):
+        raise ValueError(f"ridge dimensions must satisfy 1 <= d < D = {D}, got {list(ridge_dims)}")
+    batch = batch or max(1, dist.memory_elements // (D * D))
+    parts = []
+    for xb in x.split(batch):
+        mom = dist.moments(xb, t, with_cov=True)
+        mu, evecs = torch.linalg.eigh(mom.cov)  # ascending
+        h = mom.h
+        score = mom.shift / h
+        coef_sq = (evecs.transpose(1, 2) @ score[:, :, None])[:, :, 0] ** 2
+        cum = torch.cumsum(coef_sq, dim=1)  # cum[:, j] = sum of the j + 1 smallest directions
+        residual = cum[:, D - dims_ - 1].clamp_min(0).sqrt().T  # (k, B)
+        lam = (-1.0 / h + mu / h**2).flip(1)  # descending Hessian eigenvalues
+        gnorm = score.norm(dim=1)
+        parts.append({
+            "residual": residual,
+            "scaled_residual": h[:, 0] * residual,
+            "relative_residual": torch.where(gnorm > 0, residual / gnorm.clamp_min(1e-300), 0 * residual),
+            "curvature_ok": (lam[:, dims_] < 0).T,
+            "eigengap": (lam[:, dims_ - 1] - lam[:, dims_]).T,
+        })
+    return {k: torch.cat([p[k] for p in parts], dim=1).cpu().numpy() for k in parts[0]}
+
+
+def gap_filtered_means(values: np.ndarray, gaps: np.ndarray, thresholds) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``values`` over the samples with eigengap > each threshold (NaN where none).
+
+    values, gaps : (..., B). Returns (means, counts) of shape (..., len(thresholds)).
+    """
+    thr = np.asarray(thresholds, dtype=float)
+    keep = gaps[..., None, :] > thr[:, None]  # (..., m, B)
+    counts = keep.sum(-1)
+    sums = np.where(keep, values[..., None, :], 0.0).sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan), counts
+
+
+def nearest_training(latents, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index of and distance to the nearest training latent, and the ratio nearest / second nearest.
+
+    latents : (n, D); x : (B, D). Returns three (B,) arrays.
+    """
+    d = torch.cdist(torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(latents, dtype=torch.float64))
+    k = min(2, d.shape[1])
+    near = d.topk(k, dim=1, largest=False)
+    first = near.values[:, 0]
+    ratio = first / near.values[:, 1] if k > 1 else torch.zeros_like(first)
+    return near.indices[:, 0].numpy(), first.numpy(), ratio.numpy()
+
+
+def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scms: dict, logger=log) -> xr.Dataset:
+    """Every ridge metric of a latent sampling run.
+
+    Parameters
+    ----------
+    latents : (n, D) training latents. times : (S,) snapshot times. states : (S, B, D) samples.
+    ridge_dims : the d* values. gap_thresholds : eigengap thresholds for the filtered means.
+    scms : options of :func:`ridgeline.scms.scms_project` for the final-time projections.
+
+    Returns
+    -------
+    Dataset with per (ridge_dim, time, sample) residuals, curvature and eigengap; per (ridge_dim,
+    time) the curvature-satisfied fraction and per (ridge_dim, time, gap_threshold) the filtered
+    mean relative and scaled residuals with their counts; per (ridge_dim, sample, coord) the SCMS
+    projections of the final samples on R_{t_min}; per sample the nearest training latent.
+    """
+    dist = SmoothedEmpirical(latents, device=states.device)
+    per_time = []
+    with Progress(len(times), "latent ridge metrics", logger) as bar:
+        for k, t in enumerate(times):
+            per_time.append(multi_dim_metrics(dist, states[k], float(t), ridge_dims))
+            bar.update(1)
+    stacked = {name: np.stack([m[name] for m in per_time], axis=1) for name in per_time[0]}  # (k, S, B)
+    out = {name: variable(v, (RIDGE_DIM, dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name]) for name, v in stacked.items()}
+    out["curvature_fraction"] = variable(stacked["curvature_ok"].mean(-1), (RIDGE_DIM, dims.TIME),
+                                         "fraction of samples with lambda_{d+1} < 0", "1")
+    for name in ("relative_residual", "scaled_residual"):
+        means, counts = gap_filtered_means(stacked[name], stacked["eigengap"], gap_thresholds)
+        out[f"gap_filtered_{name}"] = variable(means, (RIDGE_DIM, dims.TIME, GAP_THRESHOLD),
+                                               f"mean {name} over samples with eigengap > threshold",
+                                               METRIC_ATTRS[name][1])
+    out["gap_filtered_count"] = variable(counts, (RIDGE_DIM, dims.TIME, GAP_THRESHOLD),
+                                         "samples with eigengap > threshold", "1")
+    final, t_final = states[-1], float(times[-1])
+    projections, converged = [], []
+    for d in ridge_dims:
+        res = scms_project(dist, final, t_final, int(d), **scms)
+        projections.append(res.points.cpu().numpy())
+        converged.append(res.converged.cpu().numpy())
+    projections = np.stack(projections)
+    out["projection"] = variable(projections, (RIDGE_DIM, dims.SAMPLE, dims.COORD),
+                                 "SCMS projection of the final sample on R_{t_min}", "latent units")
+    out["projection_distance"] = variable(np.linalg.norm(projections - final.cpu().numpy()[None], axis=-1),
+                                          (RIDGE_DIM, dims.SAMPLE), "|x - SCMS(x)| at t_min", "latent units")
+    out["projection_converged"] = variable(np.stack(converged), (RIDGE_DIM, dims.SAMPLE), "SCMS converged", "1")
+    idx, dist_nn, ratio = nearest_training(latents, final.cpu())
+    out["nearest_index"] = variable(idx, (dims.SAMPLE,), "index of the nearest training latent", "1")
+    out["nearest_distance"] = variable(dist_nn, (dims.SAMPLE,), "distance to the nearest training latent",
+                                       "latent units")
+    out["nearest_ratio"] = variable(ratio, (dims.SAMPLE,), "nearest / second-nearest distance", "1")
+    coords = {
+        RIDGE_DIM: variable(np.asarray(ridge_dims), (RIDGE_DIM,), "ridge dimension d*", "1"),
+        dims.TIME: variable(np.asarray(times, dtype=float), (dims.TIME,), "inference time t", "1"),
+        GAP_THRESHOLD: variable(np.asarray(gap_thresholds, dtype=float), (GAP_THRESHOLD,),
+                                "eigengap threshold (Hessian units)", "1/length^2"),
+    }
+    return xr.Dataset(out, coords=coords)
+
+
+METRIC_ATTRS = {
+    "residual": ("ridge residual |P_N grad log p_t|", "1/length"),
+    "scaled_residual": ("h_t-scaled ridge residual h_t |P_N grad log p_t|", "length"),
+    "relative_residual": ("relative ridge residual |P_N g| / |g|", "1"),
+    "curvature_ok": ("curvature condition lambda_{d+1} < 0", "1"),
+    "eigengap": ("Hessian eigengap lambda_d - lambda_{d+1}", "1/length^2"),
+}

@@ -1,0 +1,44 @@
+"""Load the score model of a score run by name: exact, neural or rf (science.md 4)."""
+
+import math
+
+import torch
+
+from ..io import read_store
+from .exact import ExactScore
+from .neural import NeuralScore
+from .random_features import RandomFeatures, RFScore
+
+MODEL_NAMES = ("exact", "neural", "rf")
+
+
+def load_score_model(name: str, points, checkpoint, device=None, rf_tau: float = math.inf):
+    """The score model ``name`` for the training points ``points`` (n, D).
+
+    Parameters
+    ----------
+    name : ``exact`` (needs only the points), ``neural`` (``checkpoint`` is the .pt file) or
+        ``rf`` (``checkpoint`` is the pair of rf_moments and rf_flow stores; the readout at
+        ``rf_tau`` is used, which must be one of the flow's taus).
+    """
+    if name == "exact":
+        return ExactScore(points, device=device)
+    if name == "neural":
+        return NeuralScore.load(checkpoint, device=device)
+    if name == "rf":
+        return load_rf_score(*checkpoint, tau=rf_tau, device=device)
+    raise ValueError(f"unknown score model '{name}'; choose one of {MODEL_NAMES}")
+
+
+def load_rf_score(moments_store, flow_store, tau: float, device=None) -> RFScore:
+    """RFScore of the readout W(tau) of a flow store, with the features of its moments store."""
+    mom, flow = read_store(moments_store), read_store(flow_store)
+    taus = flow["tau"].values
+    match = [i for i, value in enumerate(taus) if value == tau or math.isclose(value, tau, rel_tol=1e-12)]
+    if not match:
+        raise ValueError(f"tau = {tau} is not among the flow's taus {taus.tolist()}; "
+                         "set score_runs.rf.tau to one of rf.taus")
+    features = RandomFeatures.from_arrays(mom["W_x"].values, mom["W_t"].values, mom["b"].values,
+                                          mom.attrs["T"], device)
+    W = torch.as_tensor(flow["W"].values[match[0]], dtype=torch.float64, device=features.device)
+    return RFScore(features, W)
