@@ -167,11 +167,12 @@ def dataset_models(wildcards):
 
 
 def neural_vs_rf_datasets():
-    """Datasets with neural and rf score runs side by side (the neural_vs_rf figures)."""
+    """2D datasets with neural and rf score runs side by side (the neural_vs_rf figures)."""
     rf = config["score_runs"].get("rf")
     if not rf or "neural" not in config["score_runs"]["models"]:
         return []
-    return list(rf["datasets"])
+    planar = set(planar_datasets())
+    return [d for d in rf["datasets"] if d in planar]
 
 
 def canonical(value):

@@ -16,15 +16,17 @@ ridge = read_store(snakemake.input.ridge)
 final = read_store(snakemake.input.samples)["states"].isel({dims.TIME: -1}).drop_vars(dims.TIME)
 n = len(latents["points"])
 
-fig = residual_statistics(ridge, f"'{name}' latents (n = {n}, D = 32): samples reach the ridge of $p_t$ "
-                                 "wherever it is well defined (eigengap-filtered residuals fall as t -> t_min)")
+fig = residual_statistics(ridge, f"Do latent samples sit on the ridge of $p_t$? '{name}' latents (n = {n}, "
+                                 f"D = {latents['points'].shape[1]}): ridge residuals per d* and time, curvature "
+                                 "condition, residuals where the eigengap is large")
 fig.savefig(snakemake.output.residuals, dpi=cfg["dpi"])
 plt.close(fig)
 
 ridge = ridge.assign(states_final=final, train_latents=latents["points"])
 fig = decoded_samples(ridge, lambda z: decode(vae, z).numpy(), cfg["ridge_dim"], cfg["n_images"],
-                      f"'{name}': generated digits are not copies:\ndecoded samples, their ridge projections "
-                      f"(d* = {cfg['ridge_dim']})\nand nearest training latents")
+                      f"'{name}': are generated digits copies? Decoded samples closest to (top) and farthest\n"
+                      f"from (bottom) the d* = {cfg['ridge_dim']} ridge, their SCMS projections and nearest "
+                      "training latents")
 fig.savefig(snakemake.output.decoded, dpi=cfg["dpi"])
 plt.close(fig)
 
