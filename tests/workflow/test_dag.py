@@ -161,6 +161,17 @@ def test_unknown_config_key_is_rejected_before_any_job(finished_run):
     assert "n_stepz" in out.stdout + out.stderr
 
 
+def test_missing_mnist_files_are_named_before_any_job(finished_run, tmp_path):
+    def idx_source(c):
+        c["mnist"]["experiments"]["digits"]["source"] = {"kind": "idx", "directory": str(tmp_path / "nowhere")}
+
+    cfg = edited_config(finished_run, "bad_mnist.yaml", idx_source)
+    out = snakemake(finished_run, "--dry-run", config=cfg, check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "mnist: experiments: digits: source" in text and "train-images-idx3-ubyte" in text
+
+
 def test_bad_dataset_is_rejected_before_any_job(finished_run):
     def nan_points(c):
         c["datasets"]["broken"] = {"kind": "points", "points": [[0.0, 1.0], [float("nan"), 2.0]]}
