@@ -17,7 +17,7 @@ LABEL_FILES = {"train": "train-labels-idx1-ubyte", "test": "t10k-labels-idx1-uby
 #: IDX element types (third magic byte) this reader accepts
 IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 #: where Debian's dataset-fashion-mnist package puts its IDX files
-FASHION_MNIST_DIR = "/usr/share/dataset-fashion-mnist"
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 class MnistDataError(ValueError):
