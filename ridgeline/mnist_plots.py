@@ -86,12 +86,17 @@ def decoded_samples(ds: xr.Dataset, decode, ridge_dim: int, n_images: int = 8, t
     return fig
 
 
-def reconstructions(images: np.ndarray, recon: np.ndarray, final_loss: float, n_images: int = 10) -> plt.Figure:
-    """Training images (top) and their VAE reconstructions from the encoder means (bottom)."""
-    fig, axes = plt.subplots(2, n_images, figsize=(1.2 * n_images, 2.8), squeeze=False)
-    for j in range(min(n_images, len(images))):
+def reconstructions(images: np.ndarray, recon: np.ndarray, final_loss: float, architecture: str) -> plt.Figure:
+    """Training images (top) and their VAE reconstructions from the encoder means (bottom).
+
+    images, recon : (m, 784). architecture : e.g. "784-400-200-32", for the title.
+    """
+    n_images = len(images)
+    fig, axes = plt.subplots(2, n_images, figsize=(1.2 * n_images, 3.0), squeeze=False)
+    for j in range(n_images):
         _show(axes[0, j], images[j], "input")
         _show(axes[1, j], recon[j], "decoded mean")
-    fig.suptitle(f"VAE 784-400-200-32: reconstructions (final loss {final_loss:.1f} nats per image)")
+    fig.suptitle(f"VAE {architecture}: reconstructions from the encoder means (final loss {final_loss:.1f} nats "
+                 "per image)")
     fig.tight_layout()
     return fig

@@ -1,6 +1,7 @@
 """Figures of one mnist_latent run: residual statistics, decoded samples, reconstructions (rule figure_mnist)."""
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 from ridgeline import dims
 from ridgeline.io import read_store
@@ -30,8 +31,11 @@ fig = decoded_samples(ridge, lambda z: decode(vae, z).numpy(), cfg["ridge_dim"],
 fig.savefig(snakemake.output.decoded, dpi=cfg["dpi"])
 plt.close(fig)
 
-images = read_store(snakemake.input.data)["images"].values[: cfg["n_images"]]
-recon = decode(vae, latents["points"].values[: cfg["n_images"]]).numpy()
-fig = reconstructions(images, recon, float(latents["loss_history"].values[-1, 0]), cfg["n_images"])
+images = read_store(snakemake.input.data)["images"].values
+shown = np.linspace(0, len(images) - 1, min(cfg["n_images"], len(images))).astype(int)  # spread over classes
+recon = decode(vae, latents["points"].values[shown]).numpy()
+hp = vae.hparams
+fig = reconstructions(images[shown], recon, float(latents["loss_history"].values[-1, 0]),
+                      "-".join(str(w) for w in [hp["pixels"], *hp["hidden"], hp["latent"]]))
 fig.savefig(snakemake.output.reconstructions, dpi=cfg["dpi"])
 log.info("wrote %s", ", ".join(snakemake.output))
