@@ -16,6 +16,7 @@ from . import dims
 from .empirical import SmoothedEmpirical
 from .io import variable
 from .progress import Progress
+from .ridge import hessian_eigenvalues
 from .scms import scms_project
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: i
         coef_sq = (evecs.transpose(1, 2) @ score[:, :, None])[:, :, 0] ** 2
         cum = torch.cumsum(coef_sq, dim=1)  # cum[:, j] = sum of the j + 1 smallest directions
         residual = cum[:, D - dims_ - 1].clamp_min(0).sqrt().T  # (k, B)
-        lam = (-1.0 / h + mu / h**2).flip(1)  # descending Hessian eigenvalues
+        lam = hessian_eigenvalues(mu, h).flip(1)  # descending
         gnorm = score.norm(dim=1)
         parts.append({
             "residual": residual,

@@ -92,6 +92,11 @@ def _eigh_2x2(H: torch.Tensor, atol=0.0) -> tuple[torch.Tensor, torch.Tensor]:
     return evals, evecs
 
 
+def hessian_eigenvalues(cov_eigenvalues: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """Eigenvalues of H = -I/h + Cov/h^2 from those of Cov (same order); h of shape (B, 1)."""
+    return -1.0 / h + cov_eigenvalues / h**2
+
+
 def frame_from_moments(mom: KernelMoments, ridge_dim: int) -> RidgeFrame:
     """Build a :class:`RidgeFrame` from kernel moments with one eigendecomposition per point.
 
@@ -103,7 +108,7 @@ def frame_from_moments(mom: KernelMoments, ridge_dim: int) -> RidgeFrame:
         raise ValueError(f"ridge dimension must satisfy 1 <= d < D = {dim}, got d = {ridge_dim}")
     # Cov eigenvalues closer than 1e-12 h_t (dimensionless gap 1e-12) are equal up to round-off
     mu, evecs = symmetric_eigh(mom.cov, atol=1e-12 * mom.h[:, 0])
-    evals = -1.0 / mom.h + mu / mom.h**2
+    evals = hessian_eigenvalues(mu, mom.h)
     normal = evecs[:, :, : dim - ridge_dim]
     return RidgeFrame(normal, evals.flip(1), mom.shift / mom.h, mom.shift, mom.h)
 
