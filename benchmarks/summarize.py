@@ -67,7 +67,8 @@ def main():
     metrics = load(folder, "metrics.json")
     if metrics:
         rows += [(f"trajectory metrics, {v['samples']} samples x {v['snapshots']} snapshots, n = {v['n']}, D = {v['D']}",
-                  f"{v['seconds']:.1f} s") for v in metrics.values()]
+                  f"{v['seconds']:.1f} s ({v.get('threads', '?')} threads, {v.get('snapshot_workers', 1)} snapshot workers)")
+                 for v in metrics.values()]
     print("| benchmark | result |\n|---|---|")
     for what, result in rows:
         print(f"| {what} | {result} |")

@@ -7,6 +7,7 @@ eigenvalues.
 """
 
 import logging
+from functools import partial
 
 import numpy as np
 import torch
@@ -15,6 +16,7 @@ import xarray as xr
 from . import dims
 from .empirical import SmoothedEmpirical
 from .io import variable
+from .parallel import default_workers, map_items
 from .progress import Progress
 from .ridge import hessian_eigenvalues
 from .scms import scms_project
@@ -91,6 +93,14 @@ def nearest_training(latents, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return near.indices[:, 0].numpy(), first.numpy(), ratio.numpy()
 
 
+def _snapshot_metrics(dist, times, states, ridge_dims, k: int) -> dict:
+    return multi_dim_metrics(dist, states[k], times[k], ridge_dims)
+
+
+def _advance(bar: Progress, k: int) -> None:
+    bar.update(1)
+
+
 def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scms: dict, logger=log) -> xr.Dataset:
     """Every ridge metric of a latent sampling run.
 
@@ -108,11 +118,9 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     projections of the final samples on R_{t_min}; per sample the nearest training latent.
     """
     dist = SmoothedEmpirical(latents, device=states.device)
-    per_time = []
+    one = partial(_snapshot_metrics, dist, [float(t) for t in times], states, list(ridge_dims))
     with Progress(len(times), "latent ridge metrics", logger) as bar:
-        for k, t in enumerate(times):
-            per_time.append(multi_dim_metrics(dist, states[k], float(t), ridge_dims))
-            bar.update(1)
+        per_time = map_items(one, range(len(times)), default_workers(states.device), on_done=partial(_advance, bar))
     stacked = {name: np.stack([m[name] for m in per_time], axis=1) for name in per_time[0]}  # (k, S, B)
     out = {name: variable(v, (RIDGE_DIM, dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name]) for name, v in stacked.items()}
     out["curvature_fraction"] = variable(stacked["curvature_ok"].mean(-1), (RIDGE_DIM, dims.TIME),

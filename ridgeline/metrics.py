@@ -7,6 +7,7 @@ the second nearest; and, at the final time, counts of samples near each training
 
 import logging
 import math
+from functools import partial
 
 import numpy as np
 import torch
@@ -15,7 +16,9 @@ import xarray as xr
 from . import dims
 from .empirical import SmoothedEmpirical
 from .io import variable
+from .parallel import default_workers, map_items
 from .phases import offset_along_error, score_error_parts
+from .progress import Progress
 from .ridge import ridge_frame_batched
 from .scms import scms_project
 
@@ -77,7 +80,7 @@ METRIC_ATTRS = {
 
 
 def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_radius: float,
-                       logger=log, model=None) -> xr.Dataset:
+                       logger=log, model=None, workers: int | None = None) -> xr.Dataset:
     """Metrics for every snapshot of a trajectory.
 
     Parameters
@@ -86,16 +89,19 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
     scms : keyword arguments of :func:`ridgeline.scms.scms_project`.
     near_radius : radius around each training point x_i for the final counts.
     model : optional score model; adds its score-error split and the predicted offset.
+    workers : snapshots computed side by side, each on one thread (default: torch's thread count
+        on the CPU, 1 on a GPU); see :mod:`ridgeline.parallel`.
 
     Returns
     -------
     xarray.Dataset with per-sample variables on (time, sample) and counts on (train,).
     """
     times = torch.as_tensor(times, dtype=torch.float64)
-    per_time = []
-    for k, t in enumerate(times.tolist()):
-        per_time.append(snapshot_metrics(dist, states[k], t, ridge_dim, scms, model))
-        logger.info("metrics: snapshot %d/%d (t=%.4g) done", k + 1, len(times), t)
+    workers = default_workers(dist.data.device) if workers is None else int(workers)
+    t_list = times.tolist()
+    one = partial(_snapshot, dist, t_list, states, ridge_dim, scms, model)
+    with Progress(len(t_list), "trajectory metrics (snapshots)", logger, log_fraction=0.02) as bar:
+        per_time = map_items(one, range(len(t_list)), workers, on_done=partial(_advance, bar, t_list))
     data_vars = {
         name: variable(np.stack([m[name] for m in per_time]), (dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name])
         for name in METRIC_ATTRS if name in per_time[0]
@@ -108,6 +114,16 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
         np.float64(counts.sum() / states.shape[1]), (), f"fraction of final samples within {near_radius} of a training point")
     coords = {dims.TIME: variable(times.numpy(), (dims.TIME,), "inference time t", "1")}
     return xr.Dataset(data_vars, coords=coords)
+
+
+def _snapshot(dist, times, states, ridge_dim, scms, model, k: int) -> dict:
+    """:func:`snapshot_metrics` of snapshot ``k``."""
+    return snapshot_metrics(dist, states[k], times[k], ridge_dim, scms, model)
+
+
+def _advance(bar: Progress, times: list, k: int) -> None:
+    """Progress after snapshot ``k`` (at time ``times[k]``)."""
+    bar.update(1, t=times[k])
 
 
 def near_point_counts(data, final, radius: float) -> np.ndarray:

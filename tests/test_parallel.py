@@ -1,0 +1,42 @@
+import threading
+
+import numpy as np
+import torch
+
+from ridgeline.datasets import random_modes
+from ridgeline.empirical import SmoothedEmpirical
+from ridgeline.metrics import trajectory_metrics
+from ridgeline.parallel import default_workers, map_items
+
+
+def _thread_and_kernels(item):
+    return item, threading.get_ident(), torch.get_num_threads()
+
+
+def test_map_items_keeps_order_uses_threads_and_restores_the_thread_count():
+    before = torch.get_num_threads()
+    out = map_items(_thread_and_kernels, range(40), workers=2)
+    assert [o[0] for o in out] == list(range(40))
+    assert all(o[2] == 1 for o in out)  # one torch thread per worker
+    assert threading.get_ident() not in {o[1] for o in out}
+    assert torch.get_num_threads() == before
+    serial = map_items(_thread_and_kernels, range(3), workers=1)
+    assert {o[1] for o in serial} == {threading.get_ident()}
+
+
+def test_default_workers_is_one_on_a_gpu_and_the_thread_count_on_the_cpu():
+    assert default_workers("cuda") == 1
+    assert default_workers("cpu") == max(1, torch.get_num_threads())
+
+
+def test_trajectory_metrics_are_the_same_with_parallel_snapshots():
+    data = random_modes(30, 6, seed=1)
+    g = torch.Generator().manual_seed(2)
+    times = [1.0, 0.5, 0.2, 0.05]
+    states = torch.randn(len(times), 25, 6, generator=g, dtype=torch.float64)
+    scms = dict(tol=1e-8, max_iter=500, criterion="relative", method="scms")
+    serial = trajectory_metrics(SmoothedEmpirical(data), times, states, 1, scms, 0.3, workers=1)
+    threaded = trajectory_metrics(SmoothedEmpirical(data), times, states, 1, scms, 0.3, workers=3)
+    for name in ("scms_distance", "relative_residual", "eigengap", "projection", "nearest_ratio"):
+        np.testing.assert_allclose(threaded[name].values, serial[name].values, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(threaded["time"].values, serial["time"].values)
