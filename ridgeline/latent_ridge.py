@@ -97,9 +97,6 @@ def _snapshot_metrics(dist, times, states, ridge_dims, k: int) -> dict:
     return multi_dim_metrics(dist, states[k], times[k], ridge_dims)
 
 
-def _advance(bar: Progress, k: int) -> None:
-    bar.update(1)
-
 
 def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scms: dict, logger=log) -> xr.Dataset:
     """Every ridge metric of a latent sampling run.
@@ -118,9 +115,11 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     projections of the final samples on R_{t_min}; per sample the nearest training latent.
     """
     dist = SmoothedEmpirical(latents, device=states.device)
-    one = partial(_snapshot_metrics, dist, [float(t) for t in times], states, list(ridge_dims))
-    with Progress(len(times), "latent ridge metrics", logger) as bar:
-        per_time = map_items(one, range(len(times)), default_workers(states.device), on_done=partial(_advance, bar))
+    t_list = [float(t) for t in times]
+    one = partial(_snapshot_metrics, dist, t_list, states, list(ridge_dims))
+    with Progress(len(t_list), "latent ridge metrics", logger) as bar:
+        per_time = map_items(one, range(len(t_list)), default_workers(states.device),
+                             on_done=partial(bar.item_done, times=t_list))
     stacked = {name: np.stack([m[name] for m in per_time], axis=1) for name in per_time[0]}  # (k, S, B)
     out = {name: variable(v, (RIDGE_DIM, dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name]) for name, v in stacked.items()}
     out["curvature_fraction"] = variable(stacked["curvature_ok"].mean(-1), (RIDGE_DIM, dims.TIME),

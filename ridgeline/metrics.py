@@ -101,7 +101,7 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
     t_list = times.tolist()
     one = partial(_snapshot, dist, t_list, states, ridge_dim, scms, model)
     with Progress(len(t_list), "trajectory metrics (snapshots)", logger, log_fraction=0.02) as bar:
-        per_time = map_items(one, range(len(t_list)), workers, on_done=partial(_advance, bar, t_list))
+        per_time = map_items(one, range(len(t_list)), workers, on_done=partial(bar.item_done, times=t_list))
     data_vars = {
         name: variable(np.stack([m[name] for m in per_time]), (dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name])
         for name in METRIC_ATTRS if name in per_time[0]
@@ -120,10 +120,6 @@ def _snapshot(dist, times, states, ridge_dim, scms, model, k: int) -> dict:
     """:func:`snapshot_metrics` of snapshot ``k``."""
     return snapshot_metrics(dist, states[k], times[k], ridge_dim, scms, model)
 
-
-def _advance(bar: Progress, times: list, k: int) -> None:
-    """Progress after snapshot ``k`` (at time ``times[k]``)."""
-    bar.update(1, t=times[k])
 
 
 def near_point_counts(data, final, radius: float) -> np.ndarray:

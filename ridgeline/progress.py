@@ -36,6 +36,13 @@ class Progress:
             self.logger.info("%s: %d/%d (%.0f%%) %s", self.desc, self.done, self.total,
                              100.0 * self.done / self.total, extra)
 
+    def item_done(self, k: int, times=None) -> None:
+        """Callback for :func:`ridgeline.parallel.map_items`: item ``k`` is done (at ``times[k]``)."""
+        if times is None:
+            self.update(1)
+        else:
+            self.update(1, t=float(times[k]))
+
     def close(self) -> None:
         self.bar.close()
 

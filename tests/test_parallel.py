@@ -40,3 +40,10 @@ def test_trajectory_metrics_are_the_same_with_parallel_snapshots():
     for name in ("scms_distance", "relative_residual", "eigengap", "projection", "nearest_ratio"):
         np.testing.assert_allclose(threaded[name].values, serial[name].values, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(threaded["time"].values, serial["time"].values)
+
+
+def test_progress_callback_runs_in_the_calling_thread_in_item_order():
+    seen = []
+    map_items(_thread_and_kernels, range(12), workers=3, on_done=lambda k: seen.append((k, threading.get_ident())))
+    assert [k for k, _ in seen] == list(range(12))
+    assert {ident for _, ident in seen} == {threading.get_ident()}
