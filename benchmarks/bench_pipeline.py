@@ -47,6 +47,7 @@ def main():
         start = time.perf_counter()
         completed = run_snakemake(work, args)
         wall = time.perf_counter() - start
+        calls = record_call(work, wall)
         per_rule = {}
         for tsv in sorted((work / "benchmarks").rglob("*.tsv")):
             with tsv.open() as fh:
@@ -54,12 +55,22 @@ def main():
             rel = str(tsv.relative_to(work / "benchmarks").with_suffix(""))
             per_rule[rel] = {"seconds": float(row["s"]), "max_rss_mb": float(row["max_rss"])}
     report = {"config": args.config, "cores": args.cores, "targets": args.targets, "wall_seconds": wall,
-              "completed": completed, "jobs": per_rule}
+              "completed": completed, "calls_wall_seconds": calls, "wall_seconds_all_calls": sum(calls),
+              "jobs": per_rule}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
     log.info("%s on %d cores: %.1f s wall%s", args.config, args.cores, wall, "" if completed else " (stopped)")
     for name, row in per_rule.items():
         log.info("  %-40s %7.1f s  %7.0f MB", name, row["seconds"], row["max_rss_mb"])
+
+
+def record_call(work: Path, wall: float) -> list:
+    """Wall times of every call that ran in ``work`` (a run resumed with the same --keep sums them)."""
+    path = work / "bench_pipeline_calls.json"
+    calls = json.loads(path.read_text()) if path.exists() else []
+    calls.append(wall)
+    path.write_text(json.dumps(calls))
+    return calls
 
 
 def run_snakemake(work: Path, args) -> bool:

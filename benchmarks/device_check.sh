@@ -3,11 +3,14 @@
 # Needs wheels of snakemake and zarr in .whl/ (the machine has torch, xarray, matplotlib).
 # Writes into ${OUT:-benchmarks/results/gpu}: devices.json (throughput CPU vs GPU, agreement),
 # two_mode.json (the two_mode RF experiment, wall time and per job), paper.json (paper config).
-# Usage: bash benchmarks/device_check.sh [seconds]   (the paper run gets what is left of `seconds`)
+# Usage: bash benchmarks/device_check.sh [seconds] [paper]
+#   the paper run gets what is left of `seconds`; with `paper` only the paper configuration runs,
+#   resuming the one in /tmp/paper (still there while the machine stays warm between calls).
 set -u
 OUT=${OUT:-benchmarks/results/gpu}
 mkdir -p "$OUT"
 BUDGET=${1:-500}
+ONLY=${2:-all}
 if [ -d .whl ]; then
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
         || exit 1
@@ -20,6 +23,7 @@ python3 -c "import torch, snakemake, zarr; print('torch', torch.__version__, 'cu
 torch.cuda.get_device_name(0) if torch.cuda.is_available() else '', 'snakemake', snakemake.__version__, 'zarr', zarr.__version__)"
 nproc
 
+if [ "$ONLY" != paper ]; then
 echo "== sampling throughput and CPU/GPU agreement"
 python3 benchmarks/bench_devices.py --threads "$(nproc)" --out "$OUT/devices.json"
 
@@ -28,6 +32,7 @@ python3 benchmarks/bench_pipeline.py --config config/config.yaml --cores "$(npro
     --keep /tmp/two_mode \
     results/figures/rf_samples_two_mode.png results/figures/rf_errors_two_mode.png \
     results/figures/rf_residuals_two_mode.png
+fi
 
 PAPER_SECONDS=$((BUDGET - SECONDS))
 echo "== paper configuration on the GPU (at most ${PAPER_SECONDS} s; a second call resumes it)"

@@ -46,7 +46,9 @@ def pipeline_rows(d, label):
     jobs = d["jobs"]
     peak = max((j["max_rss_mb"] for j in jobs.values()), default=float("nan"))
     yield (f"{label}: {d['config']} on {d['cores']} cores" + ("" if d.get("completed", True) else " (stopped)"),
-           f"{d['wall_seconds']:.0f} s wall, {len(jobs)} jobs, peak RSS per job {peak:.0f} MB")
+           f"{d.get('wall_seconds_all_calls', d['wall_seconds']):.0f} s wall"
+           + (f" over {len(d['calls_wall_seconds'])} calls" if len(d.get("calls_wall_seconds", [])) > 1 else "")
+           + f", {len(jobs)} jobs, peak RSS per job {peak:.0f} MB")
 
 
 def main():
