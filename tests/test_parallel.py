@@ -1,4 +1,5 @@
 import threading
+from functools import partial
 
 import numpy as np
 import torch
@@ -6,6 +7,7 @@ import torch
 from ridgeline.datasets import random_modes
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.metrics import trajectory_metrics
+from ridgeline.models import RandomFeatures, RFScore
 from ridgeline.parallel import default_workers, map_items
 
 
@@ -47,3 +49,14 @@ def test_progress_callback_runs_in_the_calling_thread_in_item_order():
     map_items(_thread_and_kernels, range(12), workers=3, on_done=lambda k: seen.append((k, threading.get_ident())))
     assert [k for k, _ in seen] == list(range(12))
     assert {ident for _, ident in seen} == {threading.get_ident()}
+
+
+def test_a_random_feature_model_can_be_evaluated_from_several_threads_at_once():
+    feat = RandomFeatures(6, 300, 10.0, 4, generator=torch.Generator().manual_seed(3))
+    W = torch.randn(6, 300, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    model = RFScore(feat, W, chunk=16)
+    xs = torch.randn(24, 1500, 6, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    serial = [model.score(x, 0.3) for x in xs]
+    threaded = map_items(partial(model.score, t=0.3), list(xs), workers=4)
+    for a, b in zip(threaded, serial):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)

@@ -6,6 +6,7 @@ phi(t) = [1, sin(2 pi k t / T), cos(2 pi k t / T)]_{k=1..K}. score = (m - x) / h
 """
 
 import math
+import threading
 
 import torch
 
@@ -72,7 +73,8 @@ class RFScore:
     samples every tau of a sweep in one batched run. Features are formed in chunks of ``chunk``
     rows in one reused buffer, so that the (chunk, p) activations stay in cache and no memory is
     allocated per chunk (fresh multi-MB allocations cost page faults that made sampling up to 10x
-    slower, depending on the allocator's state).
+    slower, depending on the allocator's state). The buffer is per thread, so that threads (see
+    :mod:`ridgeline.parallel`) may evaluate one model at the same time.
     """
 
     def __init__(self, features: RandomFeatures, W: torch.Tensor, chunk: int = 256):
@@ -80,7 +82,7 @@ class RFScore:
         self.W = W.to(features.device, torch.float64)
         self.W = self.W[None] if self.W.ndim == 2 else self.W
         self.chunk = chunk
-        self._buffer = torch.empty(chunk, features.p, dtype=torch.float64, device=features.device)
+        self._local = threading.local()
 
     def posterior_mean(self, x: torch.Tensor, t) -> torch.Tensor:
         t = torch.as_tensor(t, dtype=torch.float64, device=x.device)
@@ -92,10 +94,18 @@ class RFScore:
         W_x = self.features.W_x.T
         for xg, og, W in zip(x.chunk(len(self.W)), out.chunk(len(self.W)), self.W):
             for xc, oc in zip(xg.split(self.chunk), og.split(self.chunk)):
-                buf = self._buffer[: xc.shape[0]]
+                buf = self._buffer()[: xc.shape[0]]
                 torch.addmm(offsets, xc, W_x, out=buf).relu_()
                 torch.mm(buf, W.T, out=oc)
         return out
+
+    def _buffer(self) -> torch.Tensor:
+        """This thread's (chunk, p) activation buffer."""
+        buf = getattr(self._local, "buffer", None)
+        if buf is None:
+            buf = torch.empty(self.chunk, self.features.p, dtype=torch.float64, device=self.features.device)
+            self._local.buffer = buf
+        return buf
 
     def _group_mean(self, x, t, W):
         return self.features(x, t) @ W.T
