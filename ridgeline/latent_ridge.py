@@ -94,8 +94,8 @@ def nearest_training(latents, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _snapshot_metrics(dist, times, states, ridge_dims, k: int) -> dict:
+    """:func:`multi_dim_metrics` of snapshot ``k``."""
     return multi_dim_metrics(dist, states[k], times[k], ridge_dims)
-
 
 
 def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scms: dict, logger=log) -> xr.Dataset:

@@ -121,7 +121,6 @@ def _snapshot(dist, times, states, ridge_dim, scms, model, k: int) -> dict:
     return snapshot_metrics(dist, states[k], times[k], ridge_dim, scms, model)
 
 
-
 def near_point_counts(data, final, radius: float) -> np.ndarray:
     """Number of final samples within ``radius`` of each training point (nearest-assigned); (n,)."""
     data = torch.as_tensor(data, dtype=torch.float64)
