@@ -33,11 +33,12 @@ class RFMoments:
 
 @dataclass
 class QuadratureBlock:
-    """A block of R quadrature points sharing J time nodes.
+    """A block of R = J n Q quadrature points: J time nodes x n training points x Q normal nodes.
 
-    x, y : (R, D) noisy points and clean targets a_t x_i. t : (R,) times. w : (R,) weights
-    (t-weight * lambda(t) * z-weight / n). nodes : (J,) the block's time nodes; node : (R,) index
-    of each row's node (so time-only quantities are computed J times, not R times).
+    x, y : (R, D) noisy points a_t x_i + sqrt(h_t) z and clean targets a_t x_i. t : (R,) times.
+    w : (R,) weights (t-weight * lambda(t) * z-weight / n). nodes : (J,) the block's time nodes.
+    clean : (J, n, D) the targets a_t x_i once per (node, point); z : (Q, D) the normal nodes;
+    noise_scale : (J,) sqrt(h_t). Rows are ordered (node, point, normal node).
     """
 
     x: torch.Tensor
@@ -45,11 +46,23 @@ class QuadratureBlock:
     t: torch.Tensor
     w: torch.Tensor
     nodes: torch.Tensor
-    node: torch.Tensor
+    clean: torch.Tensor
+    z: torch.Tensor
+    noise_scale: torch.Tensor
 
     def features(self, features) -> torch.Tensor:
-        """Random features at the block's points; (R, p)."""
-        return features.with_offsets(self.x, features.time_offsets(self.nodes)[self.node])
+        """Random features at the block's points; (R, p).
+
+        The pre-activation W_x x + o(t) = (W_x a_t x_i + o(t)) + sqrt(h_t) W_x z is formed from its
+        (node, point) and normal-node parts, so no (R, D) x (D, p) product and no (R, p) gather of
+        the time offsets is needed.
+        """
+        J, n, dim = self.clean.shape
+        offsets = features.time_offsets(self.nodes)  # (J, p)
+        centre = torch.addmm(offsets.repeat_interleave(n, dim=0), self.clean.reshape(-1, dim), features.W_x.T)
+        pre = torch.addcmul(centre.reshape(J, n, 1, -1), self.noise_scale[:, None, None, None],
+                            (self.z @ features.W_x.T)[None, None])
+        return pre.relu_().reshape(-1, features.p)
 
 
 def quadrature_batches(data: torch.Tensor, quad: Quadrature, weighting: str, rows: int = 8192):
@@ -68,7 +81,25 @@ def quadrature_batches(data: torch.Tensor, quad: Quadrature, weighting: str, row
         w = lam[:, None, None] * wz[None, None, :] / n
         node = torch.arange(t.numel(), device=device)[:, None, None].expand(-1, n, z.shape[0]).reshape(-1)
         yield QuadratureBlock(x.reshape(-1, dim), y[:, :, None, :].expand_as(x).reshape(-1, dim), t[node],
-                              w.expand(-1, n, -1).reshape(-1), t, node)
+                              w.expand(-1, n, -1).reshape(-1), t, y, z, h.sqrt())
+
+
+def add_gram(U: torch.Tensor, s: torch.Tensor, blocks: int = 4) -> None:
+    """Add s^T s (s: (R, p)) to the upper triangle of U (p, p) in place; the lower one is not kept.
+
+    One product per block row of the upper triangle, so about (blocks + 1) / (2 blocks) of the
+    flops of the full s^T s (5/8 for 4 blocks); the symmetric rank-k update without a BLAS syrk.
+    Call :func:`symmetrize_upper` when done.
+    """
+    p = s.shape[1]
+    edges = [round(k * p / blocks) for k in range(blocks + 1)]
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        U[lo:hi, lo:].addmm_(s[:, lo:hi].T, s[:, lo:])
+
+
+def symmetrize_upper(U: torch.Tensor) -> torch.Tensor:
+    """The symmetric matrix whose upper triangle is that of U."""
+    return torch.triu(U) + torch.triu(U, 1).T
 
 
 def rf_moments(features, data, weighting: str, quad: Quadrature, rows: int = 8192, logger=log) -> RFMoments:
@@ -82,10 +113,11 @@ def rf_moments(features, data, weighting: str, quad: Quadrature, rows: int = 819
     total = quad.t.numel() * data.shape[0] * quad.z.shape[0]
     with Progress(total, f"RF moments (w_SM={weighting}, p={p})", logger) as bar:
         for blk in quadrature_batches(data, quad, weighting, rows):
-            s = blk.features(features)
-            U += s.T @ (blk.w[:, None] * s)
-            V += (blk.w[:, None] * blk.y).T @ s
+            root_w = blk.w.sqrt()[:, None]  # weights are positive: U = sum (sqrt(w) s)(sqrt(w) s)^T
+            s = blk.features(features).mul_(root_w)
+            add_gram(U, s)
+            V += (root_w * blk.y).T @ s
             c = c + (blk.w * (blk.y**2).sum(1)).sum()
             l_star = l_star + (blk.w * ((exact.posterior_mean(blk.x, blk.t) - blk.y) ** 2).sum(1)).sum()
             bar.update(blk.x.shape[0])
-    return RFMoments(U, V, float(c), float(l_star) / dim, total)
+    return RFMoments(symmetrize_upper(U), V, float(c), float(l_star) / dim, total)

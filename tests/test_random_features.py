@@ -79,6 +79,32 @@ def test_moments_agree_with_a_large_monte_carlo_estimate(setup):
     assert (torch.linalg.norm(mom.V - V_mc) / torch.linalg.norm(V_mc)).item() < 2e-2
 
 
+@pytest.mark.parametrize("rows", [1, 700, 10**6])
+def test_moments_equal_the_quadrature_sum_of_the_plain_feature_definition(rows):
+    """U and V against sum_{t, i, z} w s s^T with s = feat(x, t) formed point by point.
+
+    Blocks of one node, several nodes and the whole rule; D = 3 with 4 x 4 x 4 Gauss-Hermite
+    nodes; p = 37 is not a multiple of the Gram blocks.
+    """
+    data = torch.randn(3, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    feat = RandomFeatures(3, 37, T, K, generator=torch.Generator().manual_seed(6))
+    quad = build_quadrature(3, T0, T, "simpson", 9, K, "gauss_hermite", 4, 0)
+    mom = rf_moments(feat, data, "h", quad, rows=rows)
+    U = torch.zeros(37, 37, dtype=torch.float64)
+    V = torch.zeros(3, 37, dtype=torch.float64)
+    for t, wt in zip(quad.t, quad.t_weights):
+        h = variance(t)
+        lam = wt * score_matching_weight("h", h) / h**2 / data.shape[0]
+        for y in alpha(t) * data:
+            s = feat(y + h.sqrt() * quad.z, t)
+            U += s.T @ (lam * quad.z_weights[:, None] * s)
+            V += y[:, None] * (lam * quad.z_weights @ s)[None]
+    assert torch.equal(mom.U, mom.U.T)
+    assert torch.allclose(mom.U, U, rtol=1e-12, atol=1e-12 * U.abs().max().item())
+    assert torch.allclose(mom.V, V, rtol=1e-12, atol=1e-12 * V.abs().max().item())
+    assert mom.n_evaluations == 9 * 3 * 4**3
+
+
 @pytest.fixture(scope="module")
 def solved(setup):
     data, feat, quad = setup
