@@ -37,6 +37,9 @@ def main():
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.keep or tmp)
+        if (work / "bench_pipeline_calls.json").exists():
+            log.warning("resuming the run in %s: only jobs not yet done there run, and the wall times of "
+                        "its earlier calls are added; delete the folder for a run from scratch", work)
         work.mkdir(parents=True, exist_ok=True)
         for name in ("Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles", "report"):
             src = ROOT / name
