@@ -32,6 +32,19 @@ def rf_rows(d):
            f"ratio {f['ratio_8_to_1']:.2f}; matrix_exp per tau **{f['speedup_vs_matrix_exp']:.1f}x slower**")
 
 
+def qmc_rows(d):
+    def mean(rule, n_qmc, key):
+        vals = [r[key] for r in d["rows"] if r["rule"] == rule and r["n_qmc"] == n_qmc]
+        return sum(vals) / len(vals)
+
+    for n_new, n_old in ((128, 512), (64, 512)):
+        errs = ", ".join(f"{k} {mean('qmc', n_new, k):.1e} vs {mean('qmc_shared', n_old, k):.1e}"
+                         for k in ("U", "V", "l_star"))
+        cost = mean("qmc_shared", n_old, "seconds") / mean("qmc", n_new, "seconds")
+        yield (f"RF moments in D = {d['dim']} (p = {d['p']}): {n_new} Sobol points scrambled per time node vs "
+               f"{n_old} shared by all nodes", f"relative errors {errs}; **{cost:.1f}x less time**")
+
+
 def device_rows(d, label):
     for dev, rows in d["throughput"].items():
         text = ", ".join(f"{k} {v['sample_steps_per_s']:.3g}" for k, v in rows.items())
@@ -56,7 +69,7 @@ def main():
     parser.add_argument("--results", default="benchmarks/results")
     folder = Path(parser.parse_args().results)
     rows = []
-    sources = [("scms.json", scms_rows), ("rf.json", rf_rows),
+    sources = [("scms.json", scms_rows), ("rf.json", rf_rows), ("qmc.json", qmc_rows),
                ("devices.json", lambda d: device_rows(d, "2-core machine")),
                ("gpu/devices.json", lambda d: device_rows(d, "GPU machine")),
                ("pipeline_paper.json", lambda d: pipeline_rows(d, "paper pipeline")),

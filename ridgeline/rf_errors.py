@@ -42,7 +42,7 @@ def excess_loss(features, data, W: torch.Tensor, weighting: str, quad: Quadratur
     W = W.to(data.device, torch.float64)
     dist = SmoothedEmpirical(data)
     sums = torch.zeros(4, W.shape[0], dtype=torch.float64, device=data.device)
-    total = quad.t.numel() * data.shape[0] * quad.z.shape[0]
+    total = quad.t.numel() * data.shape[0] * quad.z_weights.shape[0]
     progress = Progress(total, f"RF excess loss (w_SM={weighting})", logger) if logger else None
     for blk in quadrature_batches(data, quad, weighting, rows):
         mom = dist.moments(blk.x, blk.t, with_cov=True)

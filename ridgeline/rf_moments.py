@@ -37,8 +37,9 @@ class QuadratureBlock:
 
     x, y : (R, D) noisy points a_t x_i + sqrt(h_t) z and clean targets a_t x_i. t : (R,) times.
     w : (R,) weights (t-weight * lambda(t) * z-weight / n). nodes : (J,) the block's time nodes.
-    clean : (J, n, D) the targets a_t x_i once per (node, point); z : (Q, D) the normal nodes;
-    noise_scale : (J,) sqrt(h_t). Rows are ordered (node, point, normal node).
+    clean : (J, n, D) the targets a_t x_i once per (node, point); z : (J, Q, D) or (1, Q, D) the
+    normal nodes of each time node or of all; noise_scale : (J,) sqrt(h_t). Rows are ordered
+    (node, point, normal node).
     """
 
     x: torch.Tensor
@@ -61,7 +62,7 @@ class QuadratureBlock:
         offsets = features.time_offsets(self.nodes)  # (J, p)
         centre = torch.addmm(offsets.repeat_interleave(n, dim=0), self.clean.reshape(-1, dim), features.W_x.T)
         pre = torch.addcmul(centre.reshape(J, n, 1, -1), self.noise_scale[:, None, None, None],
-                            (self.z @ features.W_x.T)[None, None])
+                            (self.z @ features.W_x.T)[:, None])
         return pre.relu_().reshape(-1, features.p)
 
 
@@ -69,17 +70,19 @@ def quadrature_batches(data: torch.Tensor, quad: Quadrature, weighting: str, row
     """Yield :class:`QuadratureBlock` s of about ``rows`` points covering the whole (t, i, z) rule."""
     n, dim = data.shape
     device = data.device
-    z, wz = quad.z.to(device), quad.z_weights.to(device)
-    per_time = n * z.shape[0]
-    step = max(1, rows // per_time)
+    per_node = quad.z.ndim == 3
+    wz = quad.z_weights.to(device)
+    n_z = wz.shape[0]
+    step = max(1, rows // (n * n_z))
     for start in range(0, quad.t.numel(), step):
         t = quad.t[start:start + step].to(device)
+        z = (quad.z[start:start + step] if per_node else quad.z[None]).to(device)  # (J or 1, Q, D)
         a, h = alpha(t), variance(t)
         lam = quad.t_weights[start:start + step].to(device) * score_matching_weight(weighting, h) / h**2
         y = a[:, None, None] * data[None]  # (J, n, D)
-        x = y[:, :, None, :] + h.sqrt()[:, None, None, None] * z[None, None]  # (J, n, Q, D)
+        x = y[:, :, None, :] + h.sqrt()[:, None, None, None] * z[:, None]  # (J, n, Q, D)
         w = lam[:, None, None] * wz[None, None, :] / n
-        node = torch.arange(t.numel(), device=device)[:, None, None].expand(-1, n, z.shape[0]).reshape(-1)
+        node = torch.arange(t.numel(), device=device)[:, None, None].expand(-1, n, n_z).reshape(-1)
         yield QuadratureBlock(x.reshape(-1, dim), y[:, :, None, :].expand_as(x).reshape(-1, dim), t[node],
                               w.expand(-1, n, -1).reshape(-1), t, y, z, h.sqrt())
 
@@ -110,7 +113,7 @@ def rf_moments(features, data, weighting: str, quad: Quadrature, rows: int = 819
     U = torch.zeros(p, p, dtype=torch.float64, device=data.device)
     V = torch.zeros(dim, p, dtype=torch.float64, device=data.device)
     c = l_star = torch.zeros((), dtype=torch.float64, device=data.device)
-    total = quad.t.numel() * data.shape[0] * quad.z.shape[0]
+    total = quad.t.numel() * data.shape[0] * quad.z_weights.shape[0]
     with Progress(total, f"RF moments (w_SM={weighting}, p={p})", logger) as bar:
         for blk in quadrature_batches(data, quad, weighting, rows):
             root_w = blk.w.sqrt()[:, None]  # weights are positive: U = sum (sqrt(w) s)(sqrt(w) s)^T

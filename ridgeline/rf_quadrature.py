@@ -1,7 +1,9 @@
 """Quadrature rules for the random-feature moments (science.md 4b).
 
 Expectations over z ~ N(0, I_D): a tensor Gauss-Hermite rule for D <= 3, scrambled Sobol points
-mapped through the normal quantile (quasi-Monte Carlo) above. Integrals over t in [t0, T]:
+mapped through the normal quantile (randomized quasi-Monte Carlo) above, with an independent
+scramble at every time node, so that the z errors of the nodes average out over the time rule
+instead of repeating at every node (``qmc``); ``qmc_shared`` uses one point set at every node. Integrals over t in [t0, T]:
 composite Simpson on a uniform grid (the authors' rule) or Gauss-Legendre panels that are
 geometric near t0 (the steep 1/h_t^2 weight) and at most T/(8K) wide beyond (the Fourier period).
 """
@@ -22,7 +24,8 @@ class Quadrature:
     Attributes
     ----------
     t, t_weights : (J,) time nodes and weights (sum = T - t0)
-    z, z_weights : (Q, D) normal nodes and weights (sum = 1)
+    z : (Q, D) normal nodes used at every time node, or (J, Q, D) a set per time node
+    z_weights : (Q,) their weights (sum = 1)
     """
 
     t: torch.Tensor
@@ -46,6 +49,17 @@ def sobol_normal(dim: int, n: int, seed: int) -> tuple[torch.Tensor, torch.Tenso
     engine = torch.quasirandom.SobolEngine(dim, scramble=True, seed=seed)
     u = engine.draw(n, dtype=torch.float64).clamp(1e-12, 1 - 1e-12)
     return math.sqrt(2.0) * torch.erfinv(2 * u - 1), torch.full((n,), 1.0 / n, dtype=torch.float64)
+
+
+def sobol_normal_per_node(dim: int, n: int, n_nodes: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """An independently scrambled set of n Sobol points per time node, mapped to N(0, I_dim).
+
+    Returns nodes (n_nodes, n, dim) and equal weights (n,). Each set is a randomized QMC rule
+    whose own scramble is seeded from ``seed``.
+    """
+    seeds = torch.randint(0, 2**62, (n_nodes,), generator=torch.Generator().manual_seed(seed))
+    sets = [sobol_normal(dim, n, int(node_seed))[0] for node_seed in seeds]
+    return torch.stack(sets), torch.full((n,), 1.0 / n, dtype=torch.float64)
 
 
 def simpson_rule(t0: float, T: float, n_nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,8 +88,9 @@ def build_quadrature(dim: int, t0: float, T: float, time_rule: str, n_time: int,
     """The (t, z) rule of science.md 4b from config-level choices.
 
     time_rule : "simpson" (n_time uniform nodes) or "panels" (Gauss-Legendre, see :func:`panel_rule`).
-    z_rule : "auto" (Gauss-Hermite of order z_order per axis for D <= 3, else n_qmc Sobol points),
-        "gauss_hermite" or "qmc".
+    z_rule : "auto" (Gauss-Hermite of order z_order per axis for D <= 3, else "qmc"), "gauss_hermite",
+        "qmc" (n_qmc Sobol points per time node, scrambled independently at each node) or
+        "qmc_shared" (the same n_qmc Sobol points at every node).
     """
     if time_rule == "simpson":
         t, wt = simpson_rule(t0, T, n_time)
@@ -88,7 +103,9 @@ def build_quadrature(dim: int, t0: float, T: float, time_rule: str, n_time: int,
     if z_rule == "gauss_hermite":
         z, wz = gauss_hermite_normal(dim, z_order)
     elif z_rule == "qmc":
+        z, wz = sobol_normal_per_node(dim, n_qmc, t.numel(), seed)
+    elif z_rule == "qmc_shared":
         z, wz = sobol_normal(dim, n_qmc, seed)
     else:
-        raise ValueError(f"unknown z rule '{z_rule}'; choose 'auto', 'gauss_hermite' or 'qmc'")
+        raise ValueError(f"unknown z rule '{z_rule}'; choose 'auto', 'gauss_hermite', 'qmc' or 'qmc_shared'")
     return Quadrature(t, wt, z, wz)

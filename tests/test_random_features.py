@@ -9,7 +9,7 @@ from ridgeline.models import RandomFeatures, RFScore
 from ridgeline.rf_errors import excess_loss
 from ridgeline.rf_flow import flow_weights, gradient_descent, loss, spectrum
 from ridgeline.rf_moments import rf_moments
-from ridgeline.rf_quadrature import build_quadrature, gauss_hermite_normal, panel_rule, sobol_normal
+from ridgeline.rf_quadrature import Quadrature, build_quadrature, gauss_hermite_normal, panel_rule, sobol_normal
 
 T, T0, P, K = 2.0, 1e-2, 40, 6
 
@@ -79,30 +79,50 @@ def test_moments_agree_with_a_large_monte_carlo_estimate(setup):
     assert (torch.linalg.norm(mom.V - V_mc) / torch.linalg.norm(V_mc)).item() < 2e-2
 
 
+@pytest.mark.parametrize("per_node", [False, True])
 @pytest.mark.parametrize("rows", [1, 700, 10**6])
-def test_moments_equal_the_quadrature_sum_of_the_plain_feature_definition(rows):
+def test_moments_equal_the_quadrature_sum_of_the_plain_feature_definition(rows, per_node):
     """U and V against sum_{t, i, z} w s s^T with s = feat(x, t) formed point by point.
 
     Blocks of one node, several nodes and the whole rule; D = 3 with 4 x 4 x 4 Gauss-Hermite
-    nodes; p = 37 is not a multiple of the Gram blocks.
+    nodes, the same at every time node or rotated differently at each; p = 37 is not a multiple
+    of the Gram blocks.
     """
     data = torch.randn(3, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
     feat = RandomFeatures(3, 37, T, K, generator=torch.Generator().manual_seed(6))
     quad = build_quadrature(3, T0, T, "simpson", 9, K, "gauss_hermite", 4, 0)
+    if per_node:
+        rotations = torch.linalg.qr(torch.randn(9, 3, 3, generator=torch.Generator().manual_seed(7),
+                                                dtype=torch.float64)).Q
+        quad = Quadrature(quad.t, quad.t_weights, quad.z @ rotations.transpose(1, 2), quad.z_weights)
     mom = rf_moments(feat, data, "h", quad, rows=rows)
     U = torch.zeros(37, 37, dtype=torch.float64)
     V = torch.zeros(3, 37, dtype=torch.float64)
-    for t, wt in zip(quad.t, quad.t_weights):
+    for j, (t, wt) in enumerate(zip(quad.t, quad.t_weights)):
         h = variance(t)
         lam = wt * score_matching_weight("h", h) / h**2 / data.shape[0]
+        z = quad.z[j] if per_node else quad.z
         for y in alpha(t) * data:
-            s = feat(y + h.sqrt() * quad.z, t)
+            s = feat(y + h.sqrt() * z, t)
             U += s.T @ (lam * quad.z_weights[:, None] * s)
             V += y[:, None] * (lam * quad.z_weights @ s)[None]
     assert torch.equal(mom.U, mom.U.T)
     assert torch.allclose(mom.U, U, rtol=1e-12, atol=1e-12 * U.abs().max().item())
     assert torch.allclose(mom.V, V, rtol=1e-12, atol=1e-12 * V.abs().max().item())
     assert mom.n_evaluations == 9 * 3 * 4**3
+
+
+def test_per_node_qmc_sets_are_independent_reproducible_and_normal():
+    quad = build_quadrature(5, T0, T, "simpson", 33, K, "qmc", 0, 256, seed=11)
+    again = build_quadrature(5, T0, T, "simpson", 33, K, "qmc", 0, 256, seed=11)
+    other = build_quadrature(5, T0, T, "simpson", 33, K, "qmc", 0, 256, seed=12)
+    assert quad.z.shape == (33, 256, 5) and quad.z_weights.shape == (256,)
+    assert torch.equal(quad.z, again.z) and not torch.equal(quad.z, other.z)
+    assert not torch.equal(quad.z[0], quad.z[1])
+    pooled = quad.z.reshape(-1, 5)
+    assert pooled.mean(0).abs().max().item() < 0.01 and (pooled.var(0) - 1).abs().max().item() < 0.02
+    shared = build_quadrature(5, T0, T, "simpson", 33, K, "qmc_shared", 0, 256, seed=11)
+    assert shared.z.shape == (256, 5)
 
 
 @pytest.fixture(scope="module")

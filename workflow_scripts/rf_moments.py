@@ -21,7 +21,8 @@ features = RandomFeatures(dim, p, times["T"], rf["n_frequencies"], generator(see
 q = rf["quadrature"]
 quad = build_quadrature(dim, rf["t0"], times["T"], q["time_rule"], q["n_time"], rf["n_frequencies"],
                         q["z_rule"], q["z_order"], q["n_qmc"], derived_seed(seed, "rf-qmc") % 2**31)
-log.info("quadrature: %d time nodes x %d z nodes x %d points", quad.t.numel(), quad.z.shape[0], len(points))
+log.info("quadrature: %d time nodes x %d z nodes%s x %d points", quad.t.numel(), quad.z_weights.shape[0],
+         " (a set per time node)" if quad.z.ndim == 3 else "", len(points))
 mom = rf_moments(features, points, w.weighting, quad, q["rows"], log)
 F, F2 = "feature", "feature2"
 ds = xr.Dataset({
