@@ -35,17 +35,22 @@ def moments(feat, data, rule: str, n_qmc: int, seed: int):
     return mom.U, mom.V, mom.l_star, time.perf_counter() - start
 
 
+def modes_d16_problem(p: int):
+    """Set up logging and 2 threads; return the modes_d16 points (10, 16) and p frozen features."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("quiet").setLevel(logging.WARNING)
+    torch.set_num_threads(2)
+    data = torch.as_tensor(random_modes(10, DIM, 0))
+    return data, RandomFeatures(DIM, p, T, K, generator=torch.Generator().manual_seed(1))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--p", type=int, default=200)
     parser.add_argument("--ref", type=int, default=8192, help="Sobol points per node of the reference rule")
     parser.add_argument("--out", default="benchmarks/results/qmc.json")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    logging.getLogger("quiet").setLevel(logging.WARNING)
-    torch.set_num_threads(2)
-    data = torch.as_tensor(random_modes(10, DIM, 0))
-    feat = RandomFeatures(DIM, args.p, T, K, generator=torch.Generator().manual_seed(1))
+    data, feat = modes_d16_problem(args.p)
     U_ref, V_ref, L_ref, ref_seconds = moments(feat, data, "qmc", args.ref, seed=999)
     log.info("reference: %d points per node, %.0f s", args.ref, ref_seconds)
     rows = []

@@ -18,15 +18,13 @@ import time
 from pathlib import Path
 
 import torch
+from bench_qmc import DIM, K, T, T0, modes_d16_problem
 
-from ridgeline.datasets import random_modes
-from ridgeline.models import RandomFeatures
 from ridgeline.rf_flow import flow_weights, loss, spectrum
 from ridgeline.rf_moments import rf_moments
 from ridgeline.rf_quadrature import build_quadrature
 
 log = logging.getLogger("bench_qmc_heldout")
-T, T0, K, DIM = 10.0, 1e-3, 128, 16
 RULES = {"shared_512": ("qmc_shared", 512, 1), "per_node_128": ("qmc", 128, 1), "held_out_per_node_512": ("qmc", 512, 2)}
 
 
@@ -35,11 +33,7 @@ def main():
     parser.add_argument("--p", type=int, default=2000)
     parser.add_argument("--out", default="benchmarks/results/qmc_heldout.json")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    logging.getLogger("quiet").setLevel(logging.WARNING)
-    torch.set_num_threads(2)
-    data = torch.as_tensor(random_modes(10, DIM, 0))
-    feat = RandomFeatures(DIM, args.p, T, K, generator=torch.Generator().manual_seed(1))
+    data, feat = modes_d16_problem(args.p)
     moments = {}
     for name, (rule, n_qmc, seed) in RULES.items():
         quad = build_quadrature(DIM, T0, T, "panels", 0, K, rule, 0, n_qmc, seed)
