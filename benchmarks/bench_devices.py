@@ -5,6 +5,10 @@ Throughput: samples x steps per second of the reverse SDE for
 - neural: the [D + 128 -> 512 -> 512 -> D] score MLP in D = 2 (weights as initialised);
 - rf: p = 2,000 random features with 8 stacked readouts (one tau sweep) in D = 2.
 
+Geometry: seconds of one (2000, 64, 64) float64 eigendecomposition, by torch's own call and by
+``ridgeline.ridge.symmetric_eigh`` (which sends batches above order 32 on CUDA to LAPACK), and of
+SCMS for 500 points in D = 64 (1,000 modes, t = 1), the core of the D = 64 metrics jobs.
+
 Agreement: the same float64 computations on both devices from the same inputs: probability-flow
 ODE trajectories (same y_T, so no random stream is involved) for every model, and SCMS ridge
 projections; reports the largest absolute difference.
@@ -15,6 +19,7 @@ Usage: python benchmarks/bench_devices.py [--samples 2000] [--steps 200] [--out 
 import argparse
 import json
 import logging
+import math
 import platform
 import time
 from pathlib import Path
@@ -25,6 +30,7 @@ from ridgeline.datasets import named_set, random_modes
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.forward import geometric_grid
 from ridgeline.models import ExactScore, NeuralScore, RandomFeatures, RFScore, ScoreMLP
+from ridgeline.ridge import symmetric_eigh
 from ridgeline.sampling import sample
 from ridgeline.scms import scms_project
 
@@ -71,6 +77,44 @@ def throughput(device, n_samples, n_steps):
     return out
 
 
+def d64_problem():
+    """SmoothedEmpirical data (1,000 modes in D = 64) and 500 SCMS start points drawn from p_1."""
+    data = torch.as_tensor(random_modes(1000, 64, seed=0))
+    g = torch.Generator().manual_seed(5)
+    a, h = math.exp(-1.0), -math.expm1(-2.0)
+    x = a * data[torch.randint(0, 1000, (500,), generator=g)] + math.sqrt(h) * torch.randn(
+        500, 64, generator=g, dtype=torch.float64)
+    return data, x
+
+
+def scms_d64(device):
+    """SCMS projections of the D = 64 problem on ``device`` (t = 1, d = 1); on the CPU."""
+    data, x = d64_problem()
+    return scms_project(SmoothedEmpirical(data, device=device), x.to(device), 1.0, 1, tol=1e-6,
+                        max_iter=100).points.cpu()
+
+
+def timed(device, fn, *args):
+    synchronize(device)
+    start = time.perf_counter()
+    fn(*args)
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def geometry(device):
+    """Seconds of a (2000, 64, 64) eigh (torch's call, ridgeline's) and of SCMS in D = 64."""
+    A = torch.randn(2000, 64, 64, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    H = (A @ A.transpose(1, 2) / 64).to(device)
+    out = {}
+    for name, fn in (("torch_linalg_eigh", torch.linalg.eigh), ("ridgeline_symmetric_eigh", symmetric_eigh)):
+        fn(H[:2])  # warm-up, same code path (batch > 1)
+        out[f"eigh_2000x64x64_{name}_s"] = timed(device, fn, H)
+    out["scms_d64_500_points_s"] = timed(device, scms_d64, device)
+    log.info("geometry on %s: %s", device, out)
+    return out
+
+
 def ode_finals(device, y0s, n_steps):
     """Final ODE states per model from the given starts (moved to ``device``); on the CPU."""
     grid = geometric_grid(10.0, 1e-3, n_steps).to(device)
@@ -91,6 +135,8 @@ def agreement(devices, n_steps):
     ref, other = str(devices[0]), str(devices[-1])
     out = {f"ode_{k}": float((finals[ref][k] - finals[other][k]).abs().max()) for k in finals[ref]}
     out["scms_thirteen_t0.3"] = float((ridge[ref] - ridge[other]).abs().max())
+    d64 = {str(d): scms_d64(d) for d in devices}
+    out["scms_d64_t1"] = float((d64[ref] - d64[other]).abs().max())
     return out
 
 
@@ -108,7 +154,8 @@ def main():
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     report = {"host": platform.node(), "threads": args.threads,
               "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-              "throughput": {str(d): throughput(d, args.samples, args.steps) for d in devices}}
+              "throughput": {str(d): throughput(d, args.samples, args.steps) for d in devices},
+              "geometry": {str(d): geometry(d) for d in devices}}
     if len(devices) > 1:
         report["agreement_max_abs"] = agreement(devices, 100)
         log.info("CPU vs GPU agreement (max |difference|): %s", report["agreement_max_abs"])

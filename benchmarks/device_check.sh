@@ -2,9 +2,10 @@
 # GPU checks, run on a lent GPU machine from the repository root (see README "GPU").
 # Needs wheels of snakemake and zarr in .whl/ (the machine has torch, xarray, matplotlib).
 # Writes into ${OUT:-benchmarks/results/gpu}: devices.json (throughput CPU vs GPU, agreement),
-# two_mode.json (the two_mode RF experiment, wall time and per job), paper.json (paper config).
+# two_mode.json (the two_mode RF experiment, wall time and per job), paper.json (paper config) and
+# paper_summary.json (its result stores in brief, see compare_runs.py).
 # Usage: bash benchmarks/device_check.sh [seconds] [paper]
-#   the paper run gets what is left of `seconds`; with `paper` only the paper configuration runs,
+#   the paper run gets what is left of `seconds` (less 45 s to stop it cleanly); with `paper` only the paper configuration runs,
 #   resuming the one in /tmp/paper (still there while the machine stays warm between calls).
 set -u
 OUT=${OUT:-benchmarks/results/gpu}
@@ -34,9 +35,12 @@ python3 benchmarks/bench_pipeline.py --config config/config.yaml --cores "$(npro
     results/figures/rf_residuals_two_mode.png
 fi
 
-PAPER_SECONDS=$((BUDGET - SECONDS))
+# leave 30 s for the running jobs to finish (then they are killed) and 15 s for the summary below
+PAPER_SECONDS=$((BUDGET - SECONDS - 45))
 echo "== paper configuration on the GPU (at most ${PAPER_SECONDS} s; a second call resumes it)"
 python3 benchmarks/bench_pipeline.py --config config/config.yaml --cores "$(nproc)" --timeout "$PAPER_SECONDS" \
-    --keep /tmp/paper --out "$OUT/paper.json"
+    --drain 30 --keep /tmp/paper --out "$OUT/paper.json"
 ls /tmp/paper/results/figures
+# the stores' summary, for `python benchmarks/compare_runs.py compare $OUT/paper_summary.json <CPU results>`
+python3 benchmarks/compare_runs.py summarize /tmp/paper/results --out "$OUT/paper_summary.json"
 tar -czf "$OUT/logs.tar.gz" -C /tmp paper/logs two_mode/logs 2>/dev/null

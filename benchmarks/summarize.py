@@ -49,6 +49,9 @@ def device_rows(d, label):
     for dev, rows in d["throughput"].items():
         text = ", ".join(f"{k} {v['sample_steps_per_s']:.3g}" for k, v in rows.items())
         yield (f"sampling throughput, sample-steps/s ({label}, {dev}, {d['threads']} threads)", text)
+    for dev, rows in d.get("geometry", {}).items():
+        yield (f"eigh of 2000 x 64 x 64 and SCMS of 500 points in D = 64 ({label}, {dev})",
+               ", ".join(f"{k} {v:.3g}" for k, v in rows.items()))
     if "gpu_speedup" in d:
         yield (f"GPU / CPU throughput ({d['gpu']})", ", ".join(f"{k} {v:.1f}x" for k, v in d["gpu_speedup"].items()))
         yield ("CPU vs GPU agreement (max abs difference)",
@@ -58,10 +61,29 @@ def device_rows(d, label):
 def pipeline_rows(d, label):
     jobs = d["jobs"]
     peak = max((j["max_rss_mb"] for j in jobs.values()), default=float("nan"))
+    if "collected_from" in d:  # a run done elsewhere: only its jobs' times are known
+        yield (f"{label}: {d['config']} on {d['cores']} cores (collected)",
+               f"{len(jobs)} jobs done in {d['span_seconds']:.0f} s (first start to last end), "
+               f"peak RSS per job {peak:.0f} MB")
+        return
     yield (f"{label}: {d['config']} on {d['cores']} cores" + ("" if d.get("completed", True) else " (stopped)"),
            f"{d.get('wall_seconds_all_calls', d['wall_seconds']):.0f} s wall"
            + (f" over {len(d['calls_wall_seconds'])} calls" if len(d.get("calls_wall_seconds", [])) > 1 else "")
            + f", {len(jobs)} jobs, peak RSS per job {peak:.0f} MB")
+
+
+def stage_ratio_rows(gpu, cpu):
+    """Per rule: seconds summed over the jobs done in both runs, GPU run vs 2-core run."""
+    both = sorted(set(gpu["jobs"]) & set(cpu["jobs"]))
+    rules = sorted({name.split("/")[0] for name in both})
+    parts = []
+    for rule in rules:
+        names = [n for n in both if n.split("/")[0] == rule]
+        g = sum(gpu["jobs"][n]["seconds"] for n in names)
+        c = sum(cpu["jobs"][n]["seconds"] for n in names)
+        parts.append(f"{rule} {g:.0f} vs {c:.0f} s ({c / g:.2g}x)")
+    yield (f"paper pipeline per stage, GPU machine ({gpu['cores']} cores) vs 2 cores, "
+           f"summed job seconds ({len(both)} jobs done in both)", "; ".join(parts))
 
 
 def main():
@@ -74,11 +96,15 @@ def main():
                ("gpu/devices.json", lambda d: device_rows(d, "GPU machine")),
                ("pipeline_paper.json", lambda d: pipeline_rows(d, "paper pipeline")),
                ("pipeline_mnist.json", lambda d: pipeline_rows(d, "mnist_latent")),
-               ("gpu/two_mode.json", lambda d: pipeline_rows(d, "two_mode on the GPU"))]
+               ("gpu/two_mode.json", lambda d: pipeline_rows(d, "two_mode on the GPU")),
+               ("gpu/paper.json", lambda d: pipeline_rows(d, "paper pipeline on the GPU"))]
     for name, fn in sources:
         data = load(folder, name)
         if data is not None:
             rows += list(fn(data))
+    gpu_paper, cpu_paper = load(folder, "gpu/paper.json"), load(folder, "pipeline_paper.json")
+    if gpu_paper and cpu_paper:
+        rows += list(stage_ratio_rows(gpu_paper, cpu_paper))
     metrics = load(folder, "metrics.json")
     if metrics:
         rows += [(f"trajectory metrics, {v['samples']} samples x {v['snapshots']} snapshots, n = {v['n']}, D = {v['D']}",

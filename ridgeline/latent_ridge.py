@@ -18,7 +18,7 @@ from .empirical import SmoothedEmpirical
 from .io import variable
 from .parallel import default_workers, map_items
 from .progress import Progress
-from .ridge import hessian_eigenvalues
+from .ridge import hessian_eigenvalues, symmetric_eigh
 from .scms import scms_project
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: i
     parts = []
     for xb in x.split(batch):
         mom = dist.moments(xb, t, with_cov=True)
-        mu, evecs = torch.linalg.eigh(mom.cov)  # ascending
+        mu, evecs = symmetric_eigh(mom.cov)  # ascending
         h = mom.h
         score = mom.shift / h
         coef_sq = (evecs.transpose(1, 2) @ score[:, :, None])[:, :, 0] ** 2

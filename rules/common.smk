@@ -356,15 +356,21 @@ def rf_gd_section():
     )
 
 
-def gpu_request():
-    """1 when jobs run on CUDA (``device`` names cuda, or is auto and CUDA is present), else 0.
+def stage_device(stage):
+    """The torch device of ``stage``'s jobs: its entry in ``stage_devices``, else ``device``."""
+    return config.get("stage_devices", {}).get(stage, config.get("device", "auto"))
 
-    GPU-heavy rules declare ``resources: gpu=gpu_request()``, so ``--resources gpu=N`` caps how
-    many of them share the GPUs at once.
+
+def gpu_request(stage):
+    """1 when ``stage`` runs on CUDA (its device names cuda, or is auto and CUDA is present), else 0.
+
+    GPU-heavy rules declare ``resources: gpu=gpu_request(rule)``, so ``--resources gpu=N`` caps
+    how many of them share the GPUs at once, and a stage moved to the CPU with ``stage_devices``
+    asks for none.
     """
     import torch
 
-    device = config.get("device", "auto")
+    device = stage_device(stage)
     return int(
         device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
     )

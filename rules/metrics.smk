@@ -13,12 +13,12 @@ rule run_metrics:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("run_metrics"),
     params:
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
         rf_tau=rf_score_tau,
-        device=section("device"),
+        device=stage_device("run_metrics"),
         code=fingerprint("metrics", "scms", "ridge", "empirical", "models", "io"),
     script:
         "../workflow_scripts/run_metrics.py"

@@ -26,10 +26,10 @@ rule mnist_vae:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("mnist_vae"),
     params:
         vae=section("mnist", "vae"),
-        device=section("device"),
+        device=stage_device("mnist_vae"),
         code=fingerprint("models.vae", "io"),
     script:
         "../workflow_scripts/mnist_vae.py"
@@ -48,11 +48,11 @@ rule mnist_score:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("mnist_score"),
     params:
         score=section("mnist", "score"),
         sampling=mnist_time_range(),
-        device=section("device"),
+        device=stage_device("mnist_score"),
         code=fingerprint("models", "forward", "runtime"),
     script:
         "../workflow_scripts/mnist_score.py"
@@ -71,10 +71,10 @@ rule mnist_sample:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("mnist_sample"),
     params:
         sampling=section("mnist", "sampling"),
-        device=section("device"),
+        device=stage_device("mnist_sample"),
         code=fingerprint("sampling", "models", "forward", "io"),
     script:
         "../workflow_scripts/mnist_sample.py"
@@ -94,10 +94,10 @@ rule mnist_ridge:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("mnist_ridge"),
     params:
         ridge=section("mnist", "ridge"),
-        device=section("device"),
+        device=stage_device("mnist_ridge"),
         code=fingerprint("latent_ridge", "scms", "ridge", "empirical", "io"),
     script:
         "../workflow_scripts/mnist_ridge.py"

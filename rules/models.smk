@@ -11,11 +11,11 @@ rule train_neural:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("train_neural"),
     params:
         neural=section("neural"),
         times=dataset_time_range,
-        device=section("device"),
+        device=stage_device("train_neural"),
         code=fingerprint("models", "forward", "runtime"),
     script:
         "../workflow_scripts/train_neural.py"

@@ -11,11 +11,11 @@ rule rf_moments:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("rf_moments"),
     params:
         rf=rf_quadrature_section(),
         times=dataset_time_range,
-        device=section("device"),
+        device=stage_device("rf_moments"),
         code=fingerprint(
             "rf_moments",
             "rf_quadrature",
@@ -41,12 +41,12 @@ rule rf_flow:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("rf_flow"),
     params:
         rf=rf_flow_section(),
         ridge_dim=section("ridge", "ridge_dim"),
         times=dataset_time_range,
-        device=section("device"),
+        device=stage_device("rf_flow"),
         code=fingerprint(
             "rf_flow", "rf_errors", "rf_moments", "rf_quadrature", "ridge", "empirical"
         ),
@@ -69,11 +69,11 @@ rule rf_sample:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("rf_sample"),
     params:
         sampling=section("sampling"),
         times=dataset_time_range,
-        device=section("device"),
+        device=stage_device("rf_sample"),
         code=fingerprint("sampling", "models.random_features", "forward", "io"),
     script:
         "../workflow_scripts/rf_sample.py"
@@ -93,11 +93,11 @@ rule rf_metrics:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("rf_metrics"),
     params:
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
-        device=section("device"),
+        device=stage_device("rf_metrics"),
         code=fingerprint("metrics", "scms", "ridge", "empirical", "io"),
     script:
         "../workflow_scripts/rf_metrics.py"
@@ -134,10 +134,10 @@ rule rf_gd:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("rf_gd"),
     params:
         rf=rf_gd_section(),
-        device=section("device"),
+        device=stage_device("rf_gd"),
         code=fingerprint("rf_flow", "io"),
     script:
         "../workflow_scripts/rf_gd.py"

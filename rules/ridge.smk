@@ -11,12 +11,12 @@ rule ridge_set:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("ridge_set"),
     params:
         ridge=section("ridge"),
         snapshots=snapshot_section(),
         times=dataset_time_range,
-        device=section("device"),
+        device=stage_device("ridge_set"),
         code=fingerprint("scms", "ridge", "empirical", "forward", "sampling", "io"),
     script:
         "../workflow_scripts/ridge_set.py"

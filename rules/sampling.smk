@@ -12,12 +12,12 @@ rule sample:
         "../envs/ridgeline.yaml"
     threads: 2
     resources:
-        gpu=gpu_request(),
+        gpu=gpu_request("sample"),
     params:
         sampling=section("sampling"),
         times=dataset_time_range,
         rf_tau=rf_score_tau,
-        device=section("device"),
+        device=stage_device("sample"),
         code=fingerprint("sampling", "models", "empirical", "forward", "runtime", "io"),
     script:
         "../workflow_scripts/sample.py"

@@ -5,7 +5,7 @@ import torch
 
 from ridgeline.datasets import named_set
 from ridgeline.empirical import SmoothedEmpirical
-from ridgeline.ridge import ridge_frame, ridge_frame_batched, symmetric_eigh
+from ridgeline.ridge import host_eigh_needed, ridge_frame, ridge_frame_batched, symmetric_eigh
 
 
 def test_closed_form_2x2_matches_eigh():
@@ -18,6 +18,26 @@ def test_closed_form_2x2_matches_eigh():
     assert torch.allclose(evals, torch.linalg.eigvalsh(H), atol=1e-12)
     assert torch.allclose(H @ evecs, evecs * evals[:, None, :], atol=1e-12)
     assert torch.allclose(evecs.transpose(1, 2) @ evecs, torch.eye(2, dtype=torch.float64).expand(500, 2, 2), atol=1e-12)
+
+
+def test_host_eigh_is_chosen_only_for_cuda_batches_that_cuda_would_loop_over():
+    cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    assert host_eigh_needed(cuda, (2000, 64, 64))
+    assert host_eigh_needed("cuda:1", (2, 33, 33))
+    assert not host_eigh_needed(cuda, (2000, 32, 32))  # one batched cuSOLVER call
+    assert not host_eigh_needed(cuda, (1, 64, 64))  # a single matrix: one syevd either way
+    assert not host_eigh_needed(cpu, (2000, 64, 64))
+
+
+def test_host_eigh_returns_the_eigenpairs_of_a_d64_batch_on_the_input_device():
+    g = torch.Generator().manual_seed(1)
+    A = torch.randn(40, 64, 64, generator=g, dtype=torch.float64)
+    H = A @ A.transpose(1, 2) / 64
+    evals, evecs = symmetric_eigh(H, on_host=True)
+    assert evals.device == H.device and evecs.device == H.device
+    reference = torch.linalg.eigh(H)
+    assert torch.equal(evals, reference[0]) and torch.equal(evecs, reference[1])
+    assert torch.allclose(H @ evecs, evecs * evals[:, None, :], atol=1e-12)
 
 
 @pytest.mark.parametrize("dim,ridge_dim", [(2, 1), (3, 1), (3, 2), (5, 2)])

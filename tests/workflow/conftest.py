@@ -57,6 +57,18 @@ def planned_jobs(project: Path, config: Path | None = None) -> dict:
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
 
 
+def planned_resources(text: str) -> dict:
+    """{rule: {resource: value}} from the job blocks of a dry run's output."""
+    out = {}
+    for block in re.split(r"\n(?=rule \w+:)", text):
+        name = re.match(r"rule (\w+):", block)
+        res = re.search(r"^\s+resources: (.+)$", block, re.M)
+        if not name or not res:
+            continue
+        out[name.group(1)] = dict(item.split("=", 1) for item in res.group(1).split(", "))
+    return out
+
+
 def edited_config(project: Path, name: str, edit) -> Path:
     """Write a copy of the test config changed by ``edit(dict)``; returns its path."""
     cfg = yaml.safe_load((project / "config" / "test.yaml").read_text())

@@ -11,7 +11,7 @@ import xarray as xr
 
 from ridgeline.io import read_store
 
-from .conftest import copy_project, edited_config, planned_jobs, snakemake
+from .conftest import copy_project, edited_config, planned_jobs, planned_resources, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -159,6 +159,28 @@ def test_unknown_config_key_is_rejected_before_any_job(finished_run):
     out = snakemake(finished_run, "--dry-run", config=cfg, check=False)
     assert out.returncode != 0
     assert "n_stepz" in out.stdout + out.stderr
+
+
+def test_stage_devices_move_a_stage_off_the_gpu_and_its_gpu_request_with_it(tmp_path):
+    project = copy_project(tmp_path)
+
+    def cuda_but_geometry_on_cpu(c):
+        c.update(device="cuda", stage_devices={"run_metrics": "cpu", "ridge_set": "cpu"})
+
+    out = snakemake(project, "--dry-run", config=edited_config(project, "stages.yaml", cuda_but_geometry_on_cpu))
+    plan = planned_resources(out.stdout + out.stderr)
+    assert plan["run_metrics"]["gpu"] == "0" and plan["ridge_set"]["gpu"] == "0"
+    for rule in ("train_neural", "sample", "rf_moments", "mnist_ridge"):
+        assert plan[rule]["gpu"] == "1", (rule, plan[rule])
+
+
+def test_unknown_stage_or_device_name_is_rejected_before_any_job(finished_run):
+    cfg = edited_config(finished_run, "bad_stage.yaml",
+                        lambda c: c.update(stage_devices={"run_metric": "cpu", "sample": "gpu"}))
+    out = snakemake(finished_run, "--dry-run", config=cfg, check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "'run_metric' was unexpected" in text and "stage_devices.sample: 'gpu' does not match" in text
 
 
 def test_missing_mnist_files_are_named_before_any_job(finished_run, tmp_path):

@@ -1,24 +1,10 @@
 """The SLURM profile parses and gives each rule the intended threads and resources (dry run)."""
 
-import re
-
 import pytest
 
-from .conftest import copy_project, snakemake
+from .conftest import copy_project, planned_resources, snakemake
 
 pytest.importorskip("snakemake_executor_plugin_slurm")
-
-
-def planned_resources(text: str) -> dict:
-    """{rule: {resource: value}} from the job blocks of a dry run's output."""
-    out = {}
-    for block in re.split(r"\n(?=rule \w+:)", text):
-        name = re.match(r"rule (\w+):", block)
-        res = re.search(r"^\s+resources: (.+)$", block, re.M)
-        if not name or not res:
-            continue
-        out[name.group(1)] = dict(item.split("=", 1) for item in res.group(1).split(", "))
-    return out
 
 
 @pytest.fixture(scope="module")
