@@ -27,6 +27,8 @@ log = logging.getLogger("bench_pipeline")
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="config/test.yaml")
+    parser.add_argument("--overlay", action="append", default=[],
+                        help="a further config file on top of --config (e.g. config/gpu.yaml); repeatable")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/results/pipeline_test.json")
     parser.add_argument("--keep", default=None, help="run in this directory and keep its results")
@@ -64,7 +66,8 @@ def main():
         wall = time.perf_counter() - start
         calls = record_call(work, wall)
         per_rule = job_times(work)
-    report = {"config": args.config, "cores": args.cores, "targets": args.targets, "wall_seconds": wall,
+    report = {"config": args.config, "overlays": args.overlay, "cores": args.cores, "targets": args.targets,
+              "wall_seconds": wall,
               "completed": completed, "calls_wall_seconds": calls, "wall_seconds_all_calls": sum(calls),
               "span_seconds": span(per_rule), "jobs": per_rule}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +100,7 @@ def span(per_rule: dict) -> float:
 def collect(folder: Path, args) -> dict:
     """The report of a run done elsewhere (e.g. the benchmarks/ folder copied back from a GPU)."""
     per_rule = job_times(folder)
-    return {"config": args.config, "cores": args.cores, "collected_from": str(folder), "completed": None,
+    return {"config": args.config, "overlays": args.overlay, "cores": args.cores, "collected_from": str(folder), "completed": None,
             "jobs_done": len(per_rule), "span_seconds": span(per_rule), "jobs": per_rule}
 
 
@@ -117,8 +120,9 @@ def run_snakemake(work: Path, args) -> bool:
     ``args.drain`` more seconds its whole process group is killed. Killed jobs are incomplete, so
     a later call with the same ``--keep`` re-runs them (``--rerun-incomplete``).
     """
+    configs = [str(ROOT / name) for name in (args.config, *args.overlay)]
     cmd = [sys.executable, "-m", "snakemake", *args.targets, "--cores", str(args.cores), "--configfile",
-           str(ROOT / args.config), "--quiet", "--rerun-incomplete"]
+           *configs, "--quiet", "--rerun-incomplete"]
     locks = work / ".snakemake" / "locks"
     if locks.is_dir() and any(locks.iterdir()):
         log.warning("removing the lock of an earlier, killed call in %s (snakemake --unlock)", work)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import xarray as xr
+import yaml
 
 from ridgeline.io import read_store
 
@@ -161,13 +162,15 @@ def test_unknown_config_key_is_rejected_before_any_job(finished_run):
     assert "n_stepz" in out.stdout + out.stderr
 
 
-def test_stage_devices_move_a_stage_off_the_gpu_and_its_gpu_request_with_it(tmp_path):
+def test_gpu_overlay_moves_the_scms_stages_off_the_gpu_and_their_gpu_request_with_them(tmp_path):
     project = copy_project(tmp_path)
+    overlay = yaml.safe_load((project / "config" / "gpu.yaml").read_text())
+    assert set(overlay) == {"stage_devices"}  # where stages run, not what they compute
 
-    def cuda_but_geometry_on_cpu(c):
-        c.update(device="cuda", stage_devices={"run_metrics": "cpu", "ridge_set": "cpu"})
+    def cuda_with_gpu_overlay(c):
+        c.update(device="cuda", **overlay)
 
-    out = snakemake(project, "--dry-run", config=edited_config(project, "stages.yaml", cuda_but_geometry_on_cpu))
+    out = snakemake(project, "--dry-run", config=edited_config(project, "stages.yaml", cuda_with_gpu_overlay))
     plan = planned_resources(out.stdout + out.stderr)
     assert plan["run_metrics"]["gpu"] == "0" and plan["ridge_set"]["gpu"] == "0"
     for rule in ("train_neural", "sample", "rf_moments", "mnist_ridge"):
