@@ -21,6 +21,11 @@ DEFAULT_MEMORY_ELEMENTS = 4 * 1024 * 1024
 OUTER_PRODUCT_LIMIT = 16 * 1024 * 1024
 
 
+#: Relative singular value at or below which a direction of the centred training points counts as
+#: outside their span (an exactly embedded set leaves ~1e-16 there).
+SPAN_RTOL = 1e-10
+
+
 @dataclass
 class KernelMoments:
     """Softmax moments of the scaled training points at query points x (shapes for B queries).
@@ -59,6 +64,7 @@ class SmoothedEmpirical:
         self.sq_norms = (self.data**2).sum(dim=1)
         self.memory_elements = int(memory_elements)
         self.centre = self.data.mean(dim=0)
+        self._span = None
         n, dim = self.data.shape
         self._outer = None
         if n * dim * dim <= OUTER_PRODUCT_LIMIT:
@@ -70,6 +76,25 @@ class SmoothedEmpirical:
     @property
     def n(self) -> int:
         return self.data.shape[0]
+
+    def span(self, rtol: float = SPAN_RTOL) -> tuple[torch.Tensor, torch.Tensor]:
+        """Orthonormal bases of the span of the centred training points and of its complement.
+
+        Every weighted covariance Cov_w(a_t x_i) lies in that span, since
+        a_t x_i - m = a_t sum_j w_j (x_i - x_j). Directions whose singular value is at most
+        ``rtol`` times the largest count as outside it. Computed once (on the CPU) and cached.
+
+        Returns
+        -------
+        basis : (D, k) and complement : (D, D - k), on the data's device.
+        """
+        if self._span is None or self._span[0] != rtol:
+            centred = (self.data - self.centre).cpu()
+            _, s, vh = torch.linalg.svd(centred, full_matrices=self.n < self.dim)
+            k = int((s > rtol * s.max()).sum()) if s.numel() and float(s.max()) > 0 else 0
+            vh = vh.to(self.data.device)
+            self._span = (rtol, vh[:k].T.contiguous(), vh[k:].T.contiguous())
+        return self._span[1], self._span[2]
 
     @property
     def dim(self) -> int:

@@ -46,7 +46,7 @@ def excess_loss(features, data, W: torch.Tensor, weighting: str, quad: Quadratur
     progress = Progress(total, f"RF excess loss (w_SM={weighting})", logger) if logger else None
     for blk in quadrature_batches(data, quad, weighting, rows):
         mom = dist.moments(blk.x, blk.t, with_cov=True)
-        frame = frame_from_moments(mom, ridge_dim)
+        frame = frame_from_moments(mom, ridge_dim, span=dist.span())
         m_w = torch.einsum("rp,gdp->grd", blk.features(features), W)
         err = m_w - mom.mean[None]
         coef = torch.einsum("rdk,grd->grk", frame.normal, err)

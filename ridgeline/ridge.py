@@ -115,17 +115,43 @@ def hessian_eigenvalues(cov_eigenvalues: torch.Tensor, h: torch.Tensor) -> torch
     return -1.0 / h + cov_eigenvalues / h**2
 
 
-def frame_from_moments(mom: KernelMoments, ridge_dim: int) -> RidgeFrame:
+def span_eigh(cov: torch.Tensor, basis: torch.Tensor, complement: torch.Tensor, atol=0.0):
+    """Ascending eigenpairs of covariances that lie in the span of ``basis``.
+
+    Parameters
+    ----------
+    cov : (B, D, D) covariances with range inside span(basis).
+    basis : (D, k) and complement : (D, D - k), orthonormal.
+
+    Returns (B, D) eigenvalues, 0 for the D - k complement directions first, then the k of the
+    (B, k, k) matrix basis^T cov basis; and the (B, D, D) eigenvectors, complement first.
+    """
+    batch = cov.shape[0]
+    mu_k, v_k = symmetric_eigh(basis.T @ cov @ basis, atol=atol)
+    mu = torch.cat([mu_k.new_zeros(batch, complement.shape[1]), mu_k], dim=1)
+    evecs = torch.cat([complement.expand(batch, -1, -1), basis @ v_k], dim=2)
+    return mu, evecs
+
+
+def frame_from_moments(mom: KernelMoments, ridge_dim: int, span=None) -> RidgeFrame:
     """Build a :class:`RidgeFrame` from kernel moments with one eigendecomposition per point.
 
     H = -I/h + Cov/h^2 shares its eigenvectors with Cov, and its eigenvalues are the increasing
     map mu -> -1/h + mu/h^2 of Cov's, so only the covariance is decomposed (better conditioned).
+    With ``span`` = (basis (D, k), complement (D, D - k)) of the training points
+    (:meth:`SmoothedEmpirical.span`) and d <= k < D, only the k x k block in the span is
+    decomposed: the complement is normal with Cov eigenvalue 0 (3 points in D = 64: 2 x 2, closed
+    form, instead of 64 x 64).
     """
     dim = mom.mean.shape[1]
     if not 1 <= ridge_dim < dim:
         raise ValueError(f"ridge dimension must satisfy 1 <= d < D = {dim}, got d = {ridge_dim}")
     # Cov eigenvalues closer than 1e-12 h_t (dimensionless gap 1e-12) are equal up to round-off
-    mu, evecs = symmetric_eigh(mom.cov, atol=1e-12 * mom.h[:, 0])
+    atol = 1e-12 * mom.h[:, 0]
+    if span is not None and ridge_dim <= span[0].shape[1] < dim:
+        mu, evecs = span_eigh(mom.cov, *span, atol=atol)
+    else:
+        mu, evecs = symmetric_eigh(mom.cov, atol=atol)
     evals = hessian_eigenvalues(mu, mom.h)
     normal = evecs[:, :, : dim - ridge_dim]
     return RidgeFrame(normal, evals.flip(1), mom.shift / mom.h, mom.shift, mom.h)
@@ -133,7 +159,7 @@ def frame_from_moments(mom: KernelMoments, ridge_dim: int) -> RidgeFrame:
 
 def ridge_frame(dist: SmoothedEmpirical, x, t, ridge_dim: int) -> RidgeFrame:
     """Ridge frame of p_t at query points x (B, D)."""
-    return frame_from_moments(dist.moments(x, t, with_cov=True), ridge_dim)
+    return frame_from_moments(dist.moments(x, t, with_cov=True), ridge_dim, span=dist.span())
 
 
 def ridge_frame_batched(dist: SmoothedEmpirical, x, t, ridge_dim: int, batch: int = 4096):

@@ -3,9 +3,9 @@ import math
 import pytest
 import torch
 
-from ridgeline.datasets import named_set
+from ridgeline.datasets import embed, named_set, random_modes
 from ridgeline.empirical import SmoothedEmpirical
-from ridgeline.ridge import host_eigh_needed, ridge_frame, ridge_frame_batched, symmetric_eigh
+from ridgeline.ridge import frame_from_moments, host_eigh_needed, ridge_frame, ridge_frame_batched, symmetric_eigh
 
 
 def test_closed_form_2x2_matches_eigh():
@@ -103,3 +103,45 @@ def test_invalid_ridge_dimension():
     dist = SmoothedEmpirical(named_set("triangle"))
     with pytest.raises(ValueError, match="1 <= d < D"):
         ridge_frame(dist, torch.zeros(1, 2, dtype=torch.float64), 0.3, 2)
+
+
+@pytest.mark.parametrize("kind,dim,rank", [("triangle", 64, 2), ("two_mode", 16, 1), ("thirteen", 5, 2)])
+def test_span_of_an_embedded_set_is_its_intrinsic_span(kind, dim, rank):
+    data = embed(named_set(kind), dim, seed=1)
+    basis, complement = SmoothedEmpirical(data).span()
+    assert basis.shape == (dim, rank) and complement.shape == (dim, dim - rank)
+    full = torch.cat([basis, complement], dim=1)
+    assert torch.allclose(full.T @ full, torch.eye(dim, dtype=torch.float64), atol=1e-12)
+    centred = torch.as_tensor(data - data.mean(axis=0))
+    assert (centred @ complement).abs().max() < 1e-12
+
+
+def frames_both_ways(data, t, ridge_dim, n=400, seed=0):
+    """Frames of p_t at n points drawn from it: from the full D x D and from the span eigh."""
+    dist = SmoothedEmpirical(data)
+    g = torch.Generator().manual_seed(seed)
+    a = math.exp(-t)
+    x = a * dist.data[torch.randint(0, dist.n, (n,), generator=g)] + math.sqrt(-math.expm1(-2 * t)) * torch.randn(
+        n, dist.dim, generator=g, dtype=torch.float64)
+    mom = dist.moments(x, t, with_cov=True)
+    return frame_from_moments(mom, ridge_dim), frame_from_moments(mom, ridge_dim, span=dist.span()), mom
+
+
+@pytest.mark.parametrize("kind,dim,ridge_dim", [("triangle", 64, 1), ("two_mode", 16, 1), ("thirteen", 7, 2)])
+def test_span_frame_gives_the_projections_and_spectrum_of_the_full_eigendecomposition(kind, dim, ridge_dim):
+    full, span, mom = frames_both_ways(embed(named_set(kind), dim, seed=2), 0.4, ridge_dim)
+    assert torch.allclose(span.eigenvalues, full.eigenvalues, rtol=1e-10, atol=1e-10 / mom.h.min())
+    # the frame is defined where lambda_d > lambda_{d+1}: compare projections there
+    ok = full.eigengap() * mom.h[:, 0] > 1e-6
+    assert ok.sum() > 100
+    v = torch.randn(ok.shape[0], dim, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    assert torch.allclose(span.normal_part(v)[ok], full.normal_part(v)[ok], atol=1e-9)
+    assert torch.allclose(span.relative_residual()[ok], full.relative_residual()[ok], atol=1e-9)
+    assert torch.equal(span.curvature_ok(), full.curvature_ok())
+
+
+def test_full_rank_data_and_ridges_wider_than_the_span_take_the_full_eigendecomposition():
+    full, span, _ = frames_both_ways(random_modes(40, 6, seed=0), 0.4, 2)  # span = all of R^6
+    assert torch.equal(span.normal, full.normal) and torch.equal(span.eigenvalues, full.eigenvalues)
+    full, span, _ = frames_both_ways(embed(named_set("two_mode"), 5, seed=0), 0.4, 2)  # d = 2 > k = 1
+    assert torch.equal(span.normal, full.normal) and torch.equal(span.eigenvalues, full.eigenvalues)
