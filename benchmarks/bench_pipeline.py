@@ -100,8 +100,8 @@ def span(per_rule: dict) -> float:
 def collect(folder: Path, args) -> dict:
     """The report of a run done elsewhere (e.g. the benchmarks/ folder copied back from a GPU)."""
     per_rule = job_times(folder)
-    return {"config": args.config, "overlays": args.overlay, "cores": args.cores, "collected_from": str(folder), "completed": None,
-            "jobs_done": len(per_rule), "span_seconds": span(per_rule), "jobs": per_rule}
+    return {"config": args.config, "overlays": args.overlay, "cores": args.cores, "collected_from": str(folder),
+            "completed": None, "jobs_done": len(per_rule), "span_seconds": span(per_rule), "jobs": per_rule}
 
 
 def record_call(work: Path, wall: float) -> list:

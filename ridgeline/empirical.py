@@ -77,24 +77,24 @@ class SmoothedEmpirical:
     def n(self) -> int:
         return self.data.shape[0]
 
-    def span(self, rtol: float = SPAN_RTOL) -> tuple[torch.Tensor, torch.Tensor]:
+    def span(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Orthonormal bases of the span of the centred training points and of its complement.
 
         Every weighted covariance Cov_w(a_t x_i) lies in that span, since
         a_t x_i - m = a_t sum_j w_j (x_i - x_j). Directions whose singular value is at most
-        ``rtol`` times the largest count as outside it. Computed once (on the CPU) and cached.
+        :data:`SPAN_RTOL` times the largest count as outside it. Computed once (on the CPU).
 
         Returns
         -------
         basis : (D, k) and complement : (D, D - k), on the data's device.
         """
-        if self._span is None or self._span[0] != rtol:
+        if self._span is None:
             centred = (self.data - self.centre).cpu()
-            _, s, vh = torch.linalg.svd(centred, full_matrices=self.n < self.dim)
-            k = int((s > rtol * s.max()).sum()) if s.numel() and float(s.max()) > 0 else 0
+            _, s, vh = torch.linalg.svd(centred, full_matrices=self.n < self.dim)  # vh: (D, D)
+            k = int((s > SPAN_RTOL * s.max()).sum()) if float(s.max()) > 0 else 0
             vh = vh.to(self.data.device)
-            self._span = (rtol, vh[:k].T.contiguous(), vh[k:].T.contiguous())
-        return self._span[1], self._span[2]
+            self._span = (vh[:k].T.contiguous(), vh[k:].T.contiguous())
+        return self._span
 
     @property
     def dim(self) -> int:

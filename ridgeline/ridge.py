@@ -74,8 +74,8 @@ CUDA_BATCHED_EIGH_MAX_ORDER = 32
 
 def host_eigh_needed(device: torch.device, shape) -> bool:
     """True when a batch of ``shape`` (B, D, D) on ``device`` is decomposed faster on the CPU."""
-    return torch.device(device).type == "cuda" and len(shape) == 3 and shape[0] > 1 \
-        and shape[-1] > CUDA_BATCHED_EIGH_MAX_ORDER
+    batched = len(shape) == 3 and shape[0] > 1
+    return torch.device(device).type == "cuda" and batched and shape[-1] > CUDA_BATCHED_EIGH_MAX_ORDER
 
 
 def symmetric_eigh(H: torch.Tensor, atol=0.0, on_host: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
