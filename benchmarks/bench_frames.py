@@ -12,7 +12,6 @@ Usage: python benchmarks/bench_frames.py [--threads 2] [--out benchmarks/results
 import argparse
 import json
 import logging
-import math
 import time
 from pathlib import Path
 
@@ -43,8 +42,7 @@ def best_of(fn, repeats=5) -> float:
 def compare(data, t=0.5, n=2000, seed=0) -> dict:
     dist = SmoothedEmpirical(data)
     g = torch.Generator().manual_seed(seed)
-    x = math.exp(-t) * dist.data[torch.randint(0, dist.n, (n,), generator=g)] + math.sqrt(
-        -math.expm1(-2 * t)) * torch.randn(n, dist.dim, generator=g, dtype=torch.float64)
+    x = dist.draw(n, t, g)
     mom = dist.moments(x, t, with_cov=True)
     span = dist.span()
     full_s = best_of(lambda: frame_from_moments(mom, 1))

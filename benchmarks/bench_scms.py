@@ -28,11 +28,7 @@ log = logging.getLogger("bench_scms")
 
 def starting_points(data: np.ndarray, t: float, n: int, seed: int = 0) -> torch.Tensor:
     """n draws from p_t = (1/n) sum N(a_t x_i, h_t I)."""
-    g = torch.Generator().manual_seed(seed)
-    a, h = math.exp(-t), 1 - math.exp(-2 * t)
-    idx = torch.randint(data.shape[0], (n,), generator=g)
-    z = torch.randn(n, data.shape[1], generator=g, dtype=torch.float64)
-    return a * torch.as_tensor(data)[idx] + math.sqrt(h) * z
+    return SmoothedEmpirical(data).draw(n, t, torch.Generator().manual_seed(seed))
 
 
 def run_ridgeline(data, x0, t, tol, max_iter, method, repeats=3):

@@ -100,6 +100,16 @@ class SmoothedEmpirical:
     def dim(self) -> int:
         return self.data.shape[1]
 
+    def draw(self, n: int, t: float, generator: torch.Generator) -> torch.Tensor:
+        """n independent draws from p_t: a_t x_i + sqrt(h_t) z, i uniform, z ~ N(0, I); shape (n, D).
+
+        The CPU ``generator`` draws the indices, then the noise; the draws land on the data's device.
+        """
+        idx = torch.randint(self.n, (n,), generator=generator)
+        z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        device = self.data.device
+        return alpha(float(t)) * self.data[idx.to(device)] + math.sqrt(variance(float(t))) * z.to(device)
+
     def _times(self, x: torch.Tensor, t) -> tuple[torch.Tensor, torch.Tensor]:
         """a_t and h_t as (B, 1) tensors for a scalar t or per-point times t of shape (B,)."""
         if torch.is_tensor(t) and t.ndim == 1:

@@ -110,3 +110,16 @@ def test_bad_shapes_give_clear_errors():
         SmoothedEmpirical(torch.zeros(5))
     with pytest.raises(ValueError, match=r"query points must have shape \(B, 2\)"):
         SmoothedEmpirical(torch.zeros(5, 2)).score(torch.zeros(3, 3), 0.1)
+
+
+def test_draws_from_p_t_have_its_mean_and_covariance():
+    g = torch.Generator().manual_seed(0)
+    data = torch.randn(5, 3, generator=g, dtype=torch.float64) * 2
+    t = 0.4
+    a, h = math.exp(-t), -math.expm1(-2 * t)
+    x = SmoothedEmpirical(data).draw(200_000, t, torch.Generator().manual_seed(1))
+    centred = data - data.mean(dim=0)
+    mixture_cov = a**2 * centred.T @ centred / 5 + h * torch.eye(3, dtype=torch.float64)
+    assert x.shape == (200_000, 3) and x.dtype == torch.float64
+    assert torch.allclose(x.mean(dim=0), a * data.mean(dim=0), atol=0.03)
+    assert torch.allclose(torch.cov(x.T), mixture_cov, atol=0.05 * mixture_cov.abs().max())

@@ -119,10 +119,7 @@ def test_span_of_an_embedded_set_is_its_intrinsic_span(kind, dim, rank):
 def frames_both_ways(data, t, ridge_dim, n=400, seed=0):
     """Frames of p_t at n points drawn from it: from the full D x D and from the span eigh."""
     dist = SmoothedEmpirical(data)
-    g = torch.Generator().manual_seed(seed)
-    a = math.exp(-t)
-    x = a * dist.data[torch.randint(0, dist.n, (n,), generator=g)] + math.sqrt(-math.expm1(-2 * t)) * torch.randn(
-        n, dist.dim, generator=g, dtype=torch.float64)
+    x = dist.draw(n, t, torch.Generator().manual_seed(seed))
     mom = dist.moments(x, t, with_cov=True)
     return frame_from_moments(mom, ridge_dim), frame_from_moments(mom, ridge_dim, span=dist.span()), mom
 

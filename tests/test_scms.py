@@ -21,9 +21,7 @@ def _starts(n, scale=3.0, seed=0):
 def test_scms_agrees_with_sconce_to_1e6(name, t):
     data = named_set(name)
     a, h = math.exp(-t), 1 - math.exp(-2 * t)
-    g = torch.Generator().manual_seed(0)
-    x0 = a * torch.as_tensor(data)[torch.randint(len(data), (300,), generator=g)] + math.sqrt(h) * torch.randn(
-        300, 2, generator=g, dtype=torch.float64)  # draws from p_t
+    x0 = SmoothedEmpirical(data).draw(300, t, torch.Generator().manual_seed(0))
     ref = sconce.SCMSLog(x0.numpy(), a * data, d=1, h=math.sqrt(h), eps=1e-9, max_iter=4000)[:, :, -1]
     res = scms_project(SmoothedEmpirical(data), x0, t, 1, tol=1e-9, max_iter=4000, criterion="absolute")
     dist = np.linalg.norm(res.points.numpy() - ref, axis=1)
