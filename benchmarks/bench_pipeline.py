@@ -46,6 +46,7 @@ def main():
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.collect:
         report = collect(Path(args.collect), args)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(report, indent=2))
         log.info("%d jobs, %.1f s from the first start to the last end", report["jobs_done"], report["span_seconds"])
         return
