@@ -3,9 +3,11 @@
 Expectations over z ~ N(0, I_D): a tensor Gauss-Hermite rule for D <= 3, scrambled Sobol points
 mapped through the normal quantile (randomized quasi-Monte Carlo) above, with an independent
 scramble at every time node, so that the z errors of the nodes average out over the time rule
-instead of repeating at every node (``qmc``); ``qmc_shared`` uses one point set at every node. Integrals over t in [t0, T]:
-composite Simpson on a uniform grid (the authors' rule) or Gauss-Legendre panels that are
-geometric near t0 (the steep 1/h_t^2 weight) and at most T/(8K) wide beyond (the Fourier period).
+instead of repeating at every node (``qmc``); ``qmc_shared`` uses one point set at every node.
+
+Integrals over t in [t0, T]: composite Simpson on a uniform grid (the authors' rule) or
+Gauss-Legendre panels that are geometric near t0 (the steep 1/h_t^2 weight) and at most T/(8K)
+wide beyond (the Fourier period).
 """
 
 import math
