@@ -96,9 +96,8 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
     -------
     xarray.Dataset with per-sample variables on (time, sample) and counts on (train,).
     """
-    times = torch.as_tensor(times, dtype=torch.float64)
+    t_list = [float(t) for t in times]  # host floats: no tensor view of a read-only array
     workers = default_workers(dist.data.device) if workers is None else int(workers)
-    t_list = times.tolist()
     one = partial(_snapshot, dist, t_list, states, ridge_dim, scms, model)
     with Progress(len(t_list), "trajectory metrics (snapshots)", logger, log_fraction=0.02) as bar:
         per_time = map_items(one, range(len(t_list)), workers, on_done=partial(bar.item_done, times=t_list))
@@ -112,7 +111,7 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
     data_vars["count_near_point"] = variable(counts, (dims.TRAIN,), f"final samples within {near_radius} of x_i")
     data_vars["fraction_near_points"] = variable(
         np.float64(counts.sum() / states.shape[1]), (), f"fraction of final samples within {near_radius} of a training point")
-    coords = {dims.TIME: variable(times.numpy(), (dims.TIME,), "inference time t", "1")}
+    coords = {dims.TIME: variable(np.asarray(t_list), (dims.TIME,), "inference time t", "1")}
     return xr.Dataset(data_vars, coords=coords)
 
 

@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -24,6 +25,16 @@ def test_points_on_the_ridge_have_zero_distance_and_residual():
     np.testing.assert_allclose(ds["scms_distance"].values[1], 0.4, atol=1e-6)
     assert (ds["relative_residual"].values[1] > 0).all()
     assert ds["time"].attrs["long_name"] and ds["scms_distance"].attrs["units"] == "length"
+
+
+def test_snapshot_times_from_a_read_only_array_become_the_time_coordinate_without_warnings():
+    times = np.array([1.0, 0.1])
+    times.flags.writeable = False  # what xarray hands over for a zarr coordinate
+    states = torch.zeros(2, 3, 2, dtype=torch.float64) + 0.3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = trajectory_metrics(SmoothedEmpirical(named_set("two_mode")), times, states, 1, SCMS, 0.5)
+    np.testing.assert_array_equal(ds["time"].values, times)
 
 
 def test_nearest_ratio_detects_memorized_samples():
