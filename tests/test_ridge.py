@@ -142,3 +142,25 @@ def test_full_rank_data_and_ridges_wider_than_the_span_take_the_full_eigendecomp
     assert torch.equal(span.normal, full.normal) and torch.equal(span.eigenvalues, full.eigenvalues)
     full, span, _ = frames_both_ways(embed(named_set("two_mode"), 5, seed=0), 0.4, 2)  # d = 2 > k = 1
     assert torch.equal(span.normal, full.normal) and torch.equal(span.eigenvalues, full.eigenvalues)
+
+
+def test_metrics_of_a_low_rank_set_never_decompose_a_matrix_of_the_ambient_order(monkeypatch):
+    # 5 modes in R^3 embedded in R^40: centred, they span 3 dimensions, so every frame (metrics and
+    # SCMS) needs at most a 3 x 3 eigh; a 40 x 40 one is what stalls CUDA (one syevd per matrix)
+    from ridgeline.metrics import trajectory_metrics
+
+    orders = []
+    eigh = torch.linalg.eigh
+
+    def recording_eigh(H, *args, **kwargs):
+        orders.append(H.shape[-1])
+        return eigh(H, *args, **kwargs)
+
+    monkeypatch.setattr(torch.linalg, "eigh", recording_eigh)
+    dist = SmoothedEmpirical(embed(random_modes(5, 3, seed=0), 40, seed=4))
+    times = [1.0, 0.3]
+    states = torch.stack([dist.draw(50, t, torch.Generator().manual_seed(5)) for t in times])
+    scms = dict(tol=1e-8, max_iter=500, criterion="relative", method="newton")
+    ds = trajectory_metrics(dist, times, states, 1, scms, 0.5, workers=1)
+    assert orders and max(orders) == 3
+    assert ds["scms_converged"].values.mean() > 0.9
