@@ -10,6 +10,10 @@ python3 benchmarks/bench_metrics.py
 python3 benchmarks/bench_frames.py
 python3 benchmarks/bench_devices.py
 if [ "${1:-}" = "--with-pipeline" ]; then
-    python3 benchmarks/bench_pipeline.py --config config/config.yaml --out benchmarks/results/pipeline_paper.json
+    run=$(mktemp -d)
+    python3 benchmarks/bench_pipeline.py --config config/config.yaml --out benchmarks/results/pipeline_paper.json \
+        --keep "$run"
+    python3 benchmarks/eigh_orders.py --run "$run"
+    rm -rf "$run"
 fi
 python3 benchmarks/summarize.py

@@ -53,6 +53,16 @@ def frame_rows(d):
                f"{r['max_projection_difference']:.1e} on the {r['points_with_a_frame']} points with a frame")
 
 
+def eigh_order_rows(d):
+    by_set = {}
+    for job, r in d["jobs"].items():
+        by_set.setdefault(job.split("/")[0], r)
+    sets = ", ".join(f"{name} (D = {r['D']}, span {r['span_dim']}): {r['largest_order'] or 'none'}"
+                     for name, r in sorted(by_set.items()))
+    yield ("largest eigh order in the trajectory-metrics jobs of the paper run (CUDA loops above 32)",
+           f"batched **{d['largest_batched_order']}**; by set: {sets}")
+
+
 def device_rows(d, label):
     for dev, rows in d["throughput"].items():
         text = ", ".join(f"{k} {v['sample_steps_per_s']:.3g}" for k, v in rows.items())
@@ -100,6 +110,7 @@ def main():
     folder = Path(parser.parse_args().results)
     rows = []
     sources = [("scms.json", scms_rows), ("rf.json", rf_rows), ("qmc.json", qmc_rows), ("frames.json", frame_rows),
+               ("eigh_orders.json", eigh_order_rows),
                ("devices.json", lambda d: device_rows(d, "2-core machine")),
                ("gpu/devices.json", lambda d: device_rows(d, "GPU machine")),
                ("pipeline_paper.json", lambda d: pipeline_rows(d, "paper pipeline")),

@@ -81,13 +81,15 @@ def host_eigh_needed(device: torch.device, shape) -> bool:
 def symmetric_eigh(H: torch.Tensor, atol=0.0, on_host: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Ascending eigenpairs of a batch of symmetric matrices (B, D, D).
 
-    2 x 2 matrices use the closed form (faster, and avoids cusolver failures on huge batches);
-    where the two eigenvalues differ by at most ``2 * atol`` (scalar or (B,)) the matrix is
-    isotropic up to round-off and the coordinate axes are returned, as eigh does for a multiple
-    of the identity. Batches that CUDA would decompose one matrix at a time (see
+    1 x 1 and 2 x 2 matrices use the closed form (faster, and avoids cusolver failures on huge
+    batches); where the two eigenvalues of a 2 x 2 matrix differ by at most ``2 * atol`` (scalar
+    or (B,)) it is isotropic up to round-off and the coordinate axes are returned, as eigh does
+    for a multiple of the identity. Batches that CUDA would decompose one matrix at a time (see
     :func:`host_eigh_needed`; ``on_host`` overrides it) are decomposed by LAPACK on the CPU and
     the eigenpairs moved back to ``H``'s device.
     """
+    if H.shape[-1] == 1:
+        return H[:, :, 0].clone(), torch.ones_like(H)
     if H.shape[-1] == 2:
         return _eigh_2x2(H, atol)
     if host_eigh_needed(H.device, H.shape) if on_host is None else on_host:

@@ -20,6 +20,14 @@ def test_closed_form_2x2_matches_eigh():
     assert torch.allclose(evecs.transpose(1, 2) @ evecs, torch.eye(2, dtype=torch.float64).expand(500, 2, 2), atol=1e-12)
 
 
+def test_closed_form_1x1_is_the_entry_with_a_unit_vector():
+    H = torch.randn(7, 1, 1, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    evals, evecs = symmetric_eigh(H)
+    ref_evals, ref_evecs = torch.linalg.eigh(H)
+    assert torch.equal(evals, ref_evals) and torch.equal(evecs.abs(), ref_evecs.abs())
+    assert torch.equal(evecs, torch.ones_like(H))
+
+
 def test_host_eigh_is_chosen_only_for_cuda_batches_that_cuda_would_loop_over():
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
     assert host_eigh_needed(cuda, (2000, 64, 64))
