@@ -8,6 +8,7 @@ python3 benchmarks/bench_rf.py
 python3 benchmarks/bench_qmc.py
 python3 benchmarks/bench_metrics.py
 python3 benchmarks/bench_frames.py
+python3 benchmarks/bench_memory.py
 python3 benchmarks/bench_devices.py
 if [ "${1:-}" = "--with-pipeline" ]; then
     run=$(mktemp -d)

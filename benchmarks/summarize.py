@@ -63,6 +63,15 @@ def eigh_order_rows(d):
            f"batched **{d['largest_batched_order']}**; by set: {sets}")
 
 
+def memory_rows(d):
+    for case, g in d["growth"].items():
+        sizes = [r["size"] for r in d["rows"] if r["case"] == case]
+        extra = " / ".join(f"{v:.0f}" for v in g["working_minus_kept_mb"])
+        peaks = " / ".join(f"{v:.0f}" for v in g["peak_mb"])
+        yield (f"memory of {case} at sizes {' / '.join(f'{s:,}' for s in sizes)}",
+               f"working beyond the returned arrays {extra} MB; peak RSS {peaks} MB")
+
+
 def device_rows(d, label):
     for dev, rows in d["throughput"].items():
         text = ", ".join(f"{k} {v['sample_steps_per_s']:.3g}" for k, v in rows.items())
@@ -110,7 +119,7 @@ def main():
     folder = Path(parser.parse_args().results)
     rows = []
     sources = [("scms.json", scms_rows), ("rf.json", rf_rows), ("qmc.json", qmc_rows), ("frames.json", frame_rows),
-               ("eigh_orders.json", eigh_order_rows),
+               ("eigh_orders.json", eigh_order_rows), ("memory.json", memory_rows),
                ("devices.json", lambda d: device_rows(d, "2-core machine")),
                ("gpu/devices.json", lambda d: device_rows(d, "GPU machine")),
                ("pipeline_paper.json", lambda d: pipeline_rows(d, "paper pipeline")),
