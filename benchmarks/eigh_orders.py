@@ -82,6 +82,8 @@ def main():
     stores = sorted((root / "results" / "sample").glob("*/*/seed*.zarr"))
     if not stores:
         raise SystemExit(f"no sample stores under {root}/results/sample: run the pipeline there first")
+    if not Path(args.config).is_file():
+        raise SystemExit(f"config file {args.config} not found: pass the config the run was made with (--config)")
     cfg = yaml.safe_load(Path(args.config).read_text())
     counter = EighCounter()
     jobs = {str(s.relative_to(root / "results" / "sample")): count_job(root, s, cfg, args.samples, counter)
