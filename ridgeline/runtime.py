@@ -34,3 +34,17 @@ def derived_seed(seed: int, stream: str) -> int:
 def generator(seed: int, stream: str, device="cpu") -> torch.Generator:
     """A torch.Generator on ``device`` seeded for ``stream``; the only randomness a job uses."""
     return torch.Generator(device=device).manual_seed(derived_seed(seed, stream))
+
+
+class BlockStreams:
+    """Generators for the sample blocks of a run: block 0 uses ``stream`` itself, block k its own.
+
+    So a run that fits in one block draws exactly what a single generator for ``stream`` draws.
+    """
+
+    def __init__(self, seed: int, stream: str, device="cpu"):
+        self.seed, self.stream, self.device = int(seed), stream, device
+
+    def __call__(self, k: int) -> torch.Generator:
+        name = self.stream if k == 0 else f"{self.stream}/block{int(k)}"
+        return generator(self.seed, name, self.device)

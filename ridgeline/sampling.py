@@ -3,10 +3,16 @@
 Time labels are forward-process times running from T down to t_min on a decreasing grid.
 Euler-Maruyama:   y <- y + [y + 2 s(y, t)] dt + sqrt(2 dt) xi
 Probability flow: dy = [y + s(y, t)] dt, integrated with Heun's method.
+
+:func:`sample` integrates one batch and returns its snapshots; :func:`sample_in_blocks` integrates
+blocks of samples, each from its own random stream, and hands every snapshot of a block to a
+callback (the sampling jobs write it to the store, see :mod:`ridgeline.sample_store`), so memory
+does not grow with the number of samples.
 """
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 
@@ -58,6 +64,37 @@ def probability_flow_step(score, y, t, t_next, generator=None):
 STEPPERS = {"sde": reverse_sde_step, "ode": probability_flow_step}
 
 
+#: Samples integrated together by default; more are drawn in blocks, each from its own random stream.
+DEFAULT_BLOCK_SAMPLES = 65536
+
+
+def snapshot_times(grid: torch.Tensor, snapshot_idx) -> torch.Tensor:
+    """Grid times of the recorded snapshots (sorted, unique indices); shape (S,)."""
+    return grid[torch.as_tensor(list(_snapshot_slots(snapshot_idx)), device=grid.device)].clone()
+
+
+def _integrate(step, score, y, times: list, slots: dict, generator, record, bar) -> None:
+    """Step ``y`` along ``times``; call ``record(slot, y)`` at the grid indices in ``slots``."""
+    if 0 in slots:
+        record(slots[0], y)
+    for i in range(len(times) - 1):
+        y = step(score, y, times[i], times[i + 1], generator)
+        if i + 1 in slots:
+            record(slots[i + 1], y)
+        bar.update(1)
+
+
+def _stepper(method: str):
+    if method not in STEPPERS:
+        raise ValueError(f"unknown sampler '{method}'; choose one of {sorted(STEPPERS)}")
+    return STEPPERS[method]
+
+
+def _snapshot_slots(snapshot_idx) -> dict:
+    """Grid index -> position in the recorded snapshots (sorted, unique)."""
+    return {i: j for j, i in enumerate(sorted(set(int(i) for i in snapshot_idx)))}
+
+
 def sample(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: torch.Tensor,
            method: str = "sde", generator=None, device=None, logger=log, y0=None) -> Trajectory:
     """Integrate the reverse process from y_T ~ N(0, I) along ``grid`` and record snapshots.
@@ -71,21 +108,55 @@ def sample(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: to
     generator : torch.Generator on ``device``: the only source of randomness.
     y0 : optional (n_samples, dim) start at grid[0] instead of N(0, I) draws.
     """
-    if method not in STEPPERS:
-        raise ValueError(f"unknown sampler '{method}'; choose one of {sorted(STEPPERS)}")
-    step = STEPPERS[method]
-    times = grid.tolist()
-    wanted = set(int(i) for i in snapshot_idx)
+    step = _stepper(method)
+    slots = _snapshot_slots(snapshot_idx)
     if y0 is None:
         y = torch.randn(n_samples, dim, generator=generator, dtype=torch.float64, device=device)
     else:
         y = torch.as_tensor(y0, dtype=torch.float64, device=device).clone()
-    states = [y.clone()] if 0 in wanted else []
-    with Progress(len(times) - 1, f"sample ({method})", logger) as bar:
-        for i in range(len(times) - 1):
-            y = step(model.score, y, times[i], times[i + 1], generator)
-            if i + 1 in wanted:
-                states.append(y.clone())
-            bar.update(1)
-    idx = torch.as_tensor(sorted(wanted))
-    return Trajectory(grid[idx].clone(), torch.stack(states))
+    states = torch.empty(len(slots), *y.shape, dtype=y.dtype, device=y.device)
+    with Progress(len(grid) - 1, f"sample ({method})", logger) as bar:
+        _integrate(step, model.score, y, grid.tolist(), slots, generator, states.__setitem__, bar)
+    return Trajectory(snapshot_times(grid, snapshot_idx), states)
+
+
+def sample_in_blocks(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: torch.Tensor,
+                     method: str, streams, record, block_samples: int = DEFAULT_BLOCK_SAMPLES,
+                     device=None, logger=log, group_size: int = 1) -> torch.Tensor:
+    """Sample in blocks of at most ``block_samples``, handing each snapshot of a block to ``record``.
+
+    Memory is that of one block, however many samples are asked for. Block k starts from its own
+    N(0, I) draws and takes all its noise from ``streams(k)``, so a block's samples depend on the
+    seed, the block size and k only. With n_samples <= block_samples this is :func:`sample` with
+    the generator ``streams(0)``, draw for draw.
+
+    Parameters
+    ----------
+    model, dim, grid, snapshot_idx, method : as in :func:`sample`.
+    streams : callable k -> torch.Generator on ``device`` for block k.
+    record : callable(slot, samples, y): snapshot ``slot`` (position in the sorted snapshots) of
+        the samples ``samples`` (a slice of range(n_samples)); y has shape (group_size * m, dim)
+        for the m samples of the block, group-major.
+    group_size : models evaluated on G groups of equal size (a stack of random-feature models, one
+        per tau) take G rows per sample: each block holds its m samples of every group.
+
+    Returns
+    -------
+    (S,) the grid times of the snapshots.
+    """
+    step = _stepper(method)
+    slots = _snapshot_slots(snapshot_idx)
+    times = grid.tolist()
+    starts = range(0, n_samples, max(1, int(block_samples)))
+    with Progress((len(times) - 1) * len(starts), f"sample ({method}, {len(starts)} block(s))", logger) as bar:
+        for k, start in enumerate(starts):
+            samples = slice(start, min(n_samples, start + int(block_samples)))
+            gen = streams(k)
+            rows = group_size * (samples.stop - samples.start)
+            y = torch.randn(rows, dim, generator=gen, dtype=torch.float64, device=device)
+            _integrate(step, model.score, y, times, slots, gen, partial(_record_block, record, samples), bar)
+    return snapshot_times(grid, snapshot_idx)
+
+
+def _record_block(record, samples: slice, slot: int, y: torch.Tensor) -> None:
+    record(slot, samples, y)

@@ -75,7 +75,9 @@ rule mnist_sample:
     params:
         sampling=section("mnist", "sampling"),
         device=stage_device("mnist_sample"),
-        code=fingerprint("sampling", "models", "forward", "io"),
+        code=fingerprint(
+            "sampling", "sample_store", "models", "forward", "runtime", "io"
+        ),
     script:
         "../workflow_scripts/mnist_sample.py"
 

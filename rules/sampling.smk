@@ -18,6 +18,14 @@ rule sample:
         times=dataset_time_range,
         rf_tau=rf_score_tau,
         device=stage_device("sample"),
-        code=fingerprint("sampling", "models", "empirical", "forward", "runtime", "io"),
+        code=fingerprint(
+            "sampling",
+            "sample_store",
+            "models",
+            "empirical",
+            "forward",
+            "runtime",
+            "io",
+        ),
     script:
         "../workflow_scripts/sample.py"

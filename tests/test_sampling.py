@@ -1,12 +1,17 @@
 import math
 
+import numpy as np
 import pytest
 import torch
+import xarray as xr
 
 from ridgeline.datasets import named_set
 from ridgeline.forward import geometric_grid, log_spaced_times
+from ridgeline.io import read_store
 from ridgeline.models import ExactScore
-from ridgeline.sampling import sample, snapshot_indices
+from ridgeline.runtime import BlockStreams
+from ridgeline.sample_store import sample_to_store
+from ridgeline.sampling import sample, sample_in_blocks, snapshot_indices
 
 
 class GaussianScore:
@@ -75,3 +80,64 @@ def test_snapshot_indices_pick_nearest_nodes_in_log_time():
 def test_unknown_sampler():
     with pytest.raises(ValueError, match="unknown sampler"):
         sample(ExactScore(named_set("two_mode")), 4, 2, geometric_grid(1.0, 0.1, 3), torch.tensor([3]), "leapfrog")
+
+
+def _blocked(model, n, dim, grid, idx, block, group_size=1, seed=4):
+    """Run sample_in_blocks; return the snapshot times, the (S, G*n-by-sample) states and the record calls."""
+    calls, states = [], {}
+
+    def record(slot, samples, y):
+        calls.append((slot, samples, y.shape[0]))
+        states[(slot, samples.start)] = y.clone()
+
+    times = sample_in_blocks(model, n, dim, grid, idx, "sde", BlockStreams(seed, "test"), record, block,
+                             group_size=group_size)
+    return times, states, calls
+
+
+def test_one_block_draws_exactly_what_sample_draws():
+    model = ExactScore(named_set("thirteen"))
+    grid, idx = geometric_grid(10.0, 1e-3, 40), torch.tensor([0, 20, 40])
+    ref = sample(model, 50, 2, grid, idx, "sde", BlockStreams(4, "test")(0))
+    times, states, _ = _blocked(model, 50, 2, grid, idx, block=50)
+    assert torch.equal(times, ref.times)
+    assert all(torch.equal(states[(j, 0)], ref.states[j]) for j in range(3))
+
+
+def test_each_block_is_an_independent_run_of_its_own_stream():
+    model = ExactScore(named_set("thirteen"))
+    grid, idx = geometric_grid(10.0, 1e-3, 40), torch.tensor([0, 40])
+    _, states, calls = _blocked(model, 70, 2, grid, idx, block=32)
+    assert sorted({(c[1].start, c[1].stop, c[2]) for c in calls}) == [(0, 32, 32), (32, 64, 32), (64, 70, 6)]
+    for k, (start, m) in enumerate([(0, 32), (32, 32), (64, 6)]):
+        ref = sample(model, m, 2, grid, idx, "sde", BlockStreams(4, "test")(k))
+        assert torch.equal(states[(1, start)], ref.states[1])
+    assert not torch.allclose(states[(0, 0)], states[(0, 32)])  # blocks do not repeat each other's draws
+
+
+def test_blocked_sampling_reproduces_the_ou_marginals():
+    model = GaussianScore([1.5, -0.5], 0.3)
+    grid = geometric_grid(8.0, 1e-3, 300)
+    idx = torch.tensor([len(grid) - 1])
+    _, states, _ = _blocked(model, 20_000, 2, grid, idx, block=3_000)
+    final = torch.cat([states[key] for key in sorted(states)])
+    m, v = model.marginal(float(grid[-1]))
+    assert torch.allclose(final.mean(0), m, atol=6 * math.sqrt(v / 20_000) + 0.01)
+    assert final.var(0).mean().item() == pytest.approx(v, rel=0.05)
+
+
+def test_store_of_grouped_blocks_matches_the_group_major_rows(tmp_path):
+    model = GaussianScore([0.5, 0.5], 0.2)
+    grid, idx = geometric_grid(5.0, 1e-2, 20), torch.tensor([0, 10, 20])
+    taus = xr.DataArray([1.0, 2.0, 3.0], dims="tau")
+    path = sample_to_store(tmp_path / "s.zarr", model, 10, 2, grid, idx, "sde", BlockStreams(4, "test"),
+                           {"seed": 4}, "sample position", "length", block_samples=4, groups=taus)
+    ds = read_store(path)
+    _, states, calls = _blocked(model, 10, 2, grid, idx, block=4, group_size=3)
+    assert ds["states"].dims == ("tau", "time", "sample", "coord") and ds["states"].shape == (3, 3, 10, 2)
+    assert ds["states"].encoding["chunks"] == (3, 1, 4, 2)  # one chunk per snapshot and block: no rewrites
+    assert max(c[2] for c in calls) == 3 * 4  # a block holds its 4 samples of every group
+    for (slot, start), y in states.items():
+        m = y.shape[0] // 3
+        assert np.array_equal(ds["states"].values[:, slot, start:start + m], y.reshape(3, m, 2).numpy())
+    assert np.array_equal(ds["time"].values, grid[idx].numpy()) and ds.attrs["seed"] == 4
