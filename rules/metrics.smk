@@ -19,7 +19,16 @@ rule run_metrics:
         ridge_dim=section("ridge", "ridge_dim"),
         rf_tau=rf_score_tau,
         device=stage_device("run_metrics"),
-        code=fingerprint("metrics", "scms", "ridge", "empirical", "models", "io"),
+        code=fingerprint(
+            "metrics",
+            "metrics_store",
+            "phases",
+            "scms",
+            "ridge",
+            "empirical",
+            "models",
+            "io",
+        ),
     script:
         "../workflow_scripts/run_metrics.py"
 

@@ -74,7 +74,14 @@ rule rf_sample:
         sampling=section("sampling"),
         times=dataset_time_range,
         device=stage_device("rf_sample"),
-        code=fingerprint("sampling", "models.random_features", "forward", "io"),
+        code=fingerprint(
+            "sampling",
+            "sample_store",
+            "models.random_features",
+            "forward",
+            "runtime",
+            "io",
+        ),
     script:
         "../workflow_scripts/rf_sample.py"
 
@@ -98,7 +105,9 @@ rule rf_metrics:
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
         device=stage_device("rf_metrics"),
-        code=fingerprint("metrics", "scms", "ridge", "empirical", "io"),
+        code=fingerprint(
+            "metrics", "metrics_store", "phases", "scms", "ridge", "empirical", "io"
+        ),
     script:
         "../workflow_scripts/rf_metrics.py"
 

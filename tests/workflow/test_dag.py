@@ -1,6 +1,8 @@
 """The whole DAG on config/test.yaml: outputs, re-run semantics, reproducibility, bad input."""
 
+import json
 import os
+import shutil
 import signal
 import time
 
@@ -216,3 +218,28 @@ def test_report_captions_state_the_claim_parameters_and_data(finished_run, tmp_p
     assert "near_radius" in text or "n_panels" in text  # the parameters, rendered from the job
     for figure in ("neural_vs_rf_thirteen.png", "phases_two_mode_d8.png", "mnist_residuals_digits.png"):
         assert figure in text
+
+
+def test_jobs_streamed_in_small_blocks_give_the_same_metrics_and_complete_sample_stores(finished_run, tmp_path):
+    """metrics.block_points = 150 -> blocks of 30 of the 200 samples; sampling.block_samples = 64 -> 4 blocks."""
+    project = tmp_path / "blocks"
+    shutil.copytree(finished_run, project, symlinks=True, ignore=shutil.ignore_patterns(".snakemake"))
+
+    def small_blocks(cfg):
+        cfg["metrics"]["block_points"] = 150
+        cfg["sampling"]["block_samples"] = 64
+
+    cfg = edited_config(project, "blocks.yaml", small_blocks)
+    metrics, samples = "results/run_metrics/thirteen/neural/seed0.zarr", "results/sample/thirteen/exact/seed0.zarr"
+    snakemake(project, "--forcerun", "run_metrics", "--until", "run_metrics", metrics, config=cfg)
+    snakemake(project, "--forcerun", "sample", samples, "--until", "sample", config=cfg)
+    assert "block 7/7 (samples 180-200 of 200)" in (project / "logs/run_metrics/thirteen/neural/seed0.log").read_text()
+    got, want = read_store(project / metrics), read_store(finished_run / metrics)
+    assert sorted(got.data_vars) == sorted(want.data_vars)
+    for name in want.data_vars:
+        np.testing.assert_allclose(got[name].values, want[name].values, rtol=1e-10, atol=1e-12, err_msg=name)
+    run = read_store(project / samples)
+    assert "4 block(s)" in (project / "logs/sample/thirteen/exact/seed0.log").read_text()
+    assert run["states"].shape == read_store(finished_run / samples)["states"].shape
+    assert np.isfinite(run["states"].values).all()
+    assert json.loads(run.attrs["config"])["sampling"]["block_samples"] == 64

@@ -1,0 +1,186 @@
+"""Ridge metrics of a sampling run streamed over blocks of samples into a zarr store (science.md 6).
+
+A block of samples is read from the sample store, measured at every snapshot
+(:func:`ridgeline.metrics.trajectory_metrics`), classified at the final time, and its per-sample
+arrays are written to their region of the output store; the per-snapshot and per-training-point
+totals are accumulated across blocks. So the job's memory depends on the block size, not on the
+number of samples. With one block this is the whole-run computation, array for array.
+"""
+
+import logging
+
+import numpy as np
+import torch
+import xarray as xr
+
+from . import dims
+from .io import StreamedArray, streamed_store, variable
+from .metrics import CLASSES, classify_final_samples, frame_metrics, near_point_counts, trajectory_metrics
+from .phases import PhaseTotals, add_block, sample_phases, time_summaries
+
+log = logging.getLogger(__name__)
+
+#: (snapshot, sample) pairs measured together by default: about 10,000 samples at 50 snapshots.
+DEFAULT_BLOCK_POINTS = 2**19
+
+
+def metrics_to_store(path, dist, times, states, ridge_dim: int, cfg: dict, attrs: dict, model=None,
+                     block_points: int = DEFAULT_BLOCK_POINTS, logger=log):
+    """Measure a sampling run block by block and write the metrics store ``path``.
+
+    Parameters
+    ----------
+    dist : :class:`ridgeline.empirical.SmoothedEmpirical` of the training set (on the compute device).
+    times : (S,) snapshot times. states : (S, B, D) array-like indexed lazily (e.g. the ``states``
+        DataArray of an opened sample store); only one block of samples is read at a time.
+    ridge_dim : d. cfg : the ``metrics`` config section (scms, near_radius, tube_radius, late_time,
+        classify). attrs : store attributes (provenance). model : optional score model (adds the
+        score-error split, align and slide). block_points : (snapshot, sample) pairs per block;
+        a block holds max(1, block_points // S) samples at all S snapshots.
+
+    Returns
+    -------
+    The store path. Variables: per (time, sample) metrics and the projection (time, sample, coord),
+    reach / slide and the final class per sample, tube fraction and align per time, counts per
+    training point and per class.
+    """
+    n = states.shape[1]
+    per_block = max(1, int(block_points) // max(1, states.shape[0]))
+    blocks = [slice(s, min(n, s + per_block)) for s in range(0, n, per_block)]
+    totals = _Totals(cfg["tube_radius"], dist.n)
+    first = _block_metrics(dist, times, states, blocks[0], ridge_dim, cfg, model, logger)
+    template = xr.Dataset(coords={dims.TIME: first[dims.TIME].variable})
+    with streamed_store(path, template, _specs(first, n), attrs) as store:
+        for k, block in enumerate(blocks):
+            ds = first if k == 0 else _block_metrics(dist, times, states, block, ridge_dim, cfg, model, logger)
+            totals.add(ds)
+            for name, spec in store.arrays.items():
+                store.write(name, tuple(block if d == dims.SAMPLE else slice(None) for d in spec.dims),
+                            ds[name].values)
+            logger.info("metrics: block %d/%d (samples %d-%d of %d) written", k + 1, len(blocks),
+                        block.start, block.stop, n)
+        store.add(totals.dataset(cfg["near_radius"]))
+    logger.info("final samples: %s", dict(zip(CLASSES, totals.classes.tolist())))
+    return path
+
+
+def _block_metrics(dist, times, states, block: slice, ridge_dim, cfg, model, logger) -> xr.Dataset:
+    """Per-sample metrics, reach / slide and final class of the samples ``block``."""
+    x = torch.as_tensor(np.asarray(states[:, block]), dtype=torch.float64, device=dist.data.device)
+    ds = trajectory_metrics(dist, times, x, ridge_dim, cfg["scms"], cfg["near_radius"], logger, model=model)
+    ds = ds.assign(sample_phases(ds, cfg["tube_radius"], cfg["late_time"]))
+    cls = classify_final_samples(dist.data.cpu(), x[-1], cfg["classify"]["time"], ridge_dim, cfg["near_radius"],
+                                 cfg["classify"]["tube_radius"], cfg["scms"])
+    return ds.assign(
+        final_class=variable(cls["label"], (dims.SAMPLE,), "final class: near_point / inter_mode / off_ridge"),
+        block_class_count=variable(cls["counts"], ("class",), "final samples of this block per class"),
+    )
+
+
+def _specs(block: xr.Dataset, n_samples: int) -> dict:
+    """Streamed arrays: every variable of a block with a sample dimension, at full size, chunked by blocks."""
+    return {name: StreamedArray(var.dims, tuple(n_samples if d == dims.SAMPLE else s for d, s in zip(var.dims, var.shape)),
+                                var.attrs["long_name"], var.attrs.get("units", "1"), var.dtype.name, chunks=var.shape)
+            for name, var in block.data_vars.items() if dims.SAMPLE in var.dims}
+
+
+class _Totals:
+    """Counts and per-snapshot statistics over all blocks."""
+
+    def __init__(self, rho: float, n_train: int):
+        self.phases = PhaseTotals(rho)
+        self.near = np.zeros(n_train, dtype=np.int64)
+        self.classes = np.zeros(len(CLASSES), dtype=np.int64)
+
+    def add(self, ds: xr.Dataset) -> None:
+        add_block(self.phases, ds)
+        self.near += ds["count_near_point"].values
+        self.classes += ds["block_class_count"].values
+
+    def dataset(self, near_radius: float) -> xr.Dataset:
+        n = self.phases.n
+        data = {
+            **time_summaries(self.phases),
+            "count_near_point": variable(self.near, (dims.TRAIN,), f"final samples within {near_radius} of x_i"),
+            "fraction_near_points": variable(np.float64(self.near.sum() / n), (),
+                                             f"fraction of final samples within {near_radius} of a training point"),
+            "class_count": variable(self.classes, ("class",), "final samples per class"),
+        }
+        return xr.Dataset(data, coords={"class": np.asarray(CLASSES)})
+
+
+def rf_metrics_to_store(path, dist, times, taus: xr.DataArray, states, ridge_dim: int, cfg: dict, attrs: dict,
+                        block_points: int = DEFAULT_BLOCK_POINTS, logger=log):
+    """Residuals at every snapshot and final-sample counts and classes of every tau of an RF run, in blocks.
+
+    Parameters
+    ----------
+    dist : :class:`ridgeline.empirical.SmoothedEmpirical` of the training set (on the compute device).
+    times : (S,) snapshot times (the sample store's ``time`` coordinate). taus : (G,) coordinate
+        ``tau``. states : (G, S, B, D) array-like
+        indexed lazily; a block holds max(1, block_points // (G S)) samples of every tau.
+    cfg : the ``metrics`` config section. attrs : store attributes (provenance).
+
+    Returns
+    -------
+    The store path. Variables: counts near each training point and per class (tau, ...), final
+    class, ridge position and distance and the final sample (tau, sample, ...), scaled and relative
+    residuals and the curvature condition (tau, time, sample).
+    """
+    n_tau, n_time, n = states.shape[:3]
+    per_block = max(1, int(block_points) // max(1, n_tau * n_time))
+    blocks = [slice(s, min(n, s + per_block)) for s in range(0, n, per_block)]
+    near = np.zeros((n_tau, dist.n), dtype=np.int64)
+    classes = np.zeros((n_tau, len(CLASSES)), dtype=np.int64)
+    first = _rf_block(dist, times, states, blocks[0], ridge_dim, cfg)
+    template = xr.Dataset(coords={"tau": taus, dims.TIME: times})  # a DataArray keeps its attributes
+    with streamed_store(path, template, _specs(first, n), attrs) as store:
+        for k, block in enumerate(blocks):
+            ds = first if k == 0 else _rf_block(dist, times, states, block, ridge_dim, cfg)
+            near += ds["block_count_near_point"].values
+            classes += ds["block_class_count"].values
+            for name, spec in store.arrays.items():
+                store.write(name, tuple(block if d == dims.SAMPLE else slice(None) for d in spec.dims),
+                            ds[name].values)
+            logger.info("rf metrics: block %d/%d (samples %d-%d of %d) written", k + 1, len(blocks),
+                        block.start, block.stop, n)
+        store.add(xr.Dataset({
+            "count_near_point": variable(near, ("tau", dims.TRAIN), f"final samples within {cfg['near_radius']} of x_i"),
+            "class_count": variable(classes, ("tau", "class"),
+                                    "final samples near a point / inter-mode on the ridge / off-ridge"),
+        }, coords={"class": np.asarray(CLASSES)}))
+    for tau, counts in zip(np.asarray(taus), classes):
+        logger.info("tau=%g: %s", tau, dict(zip(CLASSES, counts.tolist())))
+    return path
+
+
+def _rf_block(dist, times, states, block: slice, ridge_dim, cfg) -> xr.Dataset:
+    """Residuals of the samples ``block`` of every tau at every snapshot, and their final classes."""
+    x = torch.as_tensor(np.asarray(states[:, :, block]), dtype=torch.float64, device=dist.data.device)
+    n_tau, n_time, b, dim = x.shape
+    residual = {k: np.empty((n_tau, n_time, b)) for k in ("scaled_residual", "relative_residual", "curvature_ok")}
+    for k, t in enumerate(np.asarray(times)):
+        m = frame_metrics(dist, x[:, k].reshape(-1, dim), float(t), ridge_dim)
+        for name in residual:
+            residual[name][:, k] = m[name].reshape(n_tau, b)
+    final, cls, points = x[:, -1], cfg["classify"], dist.data.cpu()
+    out = [classify_final_samples(points, final[g], cls["time"], ridge_dim, cfg["near_radius"], cls["tube_radius"],
+                                  cfg["scms"]) for g in range(n_tau)]
+    per_tau = ("tau", dims.SAMPLE)
+    return xr.Dataset({
+        "label": variable(np.stack([o["label"] for o in out]), per_tau, "class index of the final sample"),
+        "ridge_position": variable(np.stack([o["projection"] for o in out]), (*per_tau, dims.COORD),
+                                   "projection of the final sample on the reference ridge", "length"),
+        "ridge_distance": variable(np.stack([o["ridge_distance"] for o in out]), per_tau,
+                                   "distance of the final sample to the reference ridge", "length"),
+        "final": variable(final.cpu().numpy(), (*per_tau, dims.COORD), "final sample", "length"),
+        "scaled_residual": variable(residual["scaled_residual"], ("tau", dims.TIME, dims.SAMPLE),
+                                    "h_t-scaled ridge residual", "length"),
+        "relative_residual": variable(residual["relative_residual"], ("tau", dims.TIME, dims.SAMPLE),
+                                      "relative ridge residual |E^T g|/|g|"),
+        "curvature_ok": variable(residual["curvature_ok"].astype(bool), ("tau", dims.TIME, dims.SAMPLE),
+                                 "curvature condition holds"),
+        "block_count_near_point": variable(np.stack([near_point_counts(points, final[g].cpu(), cfg["near_radius"])
+                                                     for g in range(n_tau)]), ("tau", dims.TRAIN), "counts"),
+        "block_class_count": variable(np.stack([o["counts"] for o in out]), ("tau", "class"), "counts"),
+    })
