@@ -4,17 +4,26 @@ Each case runs in a fresh Python process at three sizes, ten times apart. The pr
 inputs, resets the kernel's high-water mark of resident memory, records its resident memory
 (``before``), runs the library call, and reports the new high-water mark (``peak``, VmHWM).
 ``working`` = peak - before is what the computation allocated; ``kept`` is the size of the arrays
-the call returns (snapshots, per-sample metrics), which necessarily grow with the problem.
-Bounded streaming shows as ``working - kept`` staying flat while the size grows tenfold twice.
+the call returns in memory. The sampling and metrics jobs stream to a zarr store (as the workflow
+does), so they keep nothing: their whole output is on disk. Bounded streaming shows as
+``working - kept`` staying flat while the size grows tenfold twice.
 
-Cases:
+Cases (sampling in the default blocks of 65,536 samples; metrics in blocks of
+:data:`METRICS_BLOCK_POINTS` = 2^16 (snapshot, sample) pairs, an eighth of the default, so that
+the runs span many blocks within minutes; 32 MiB chunks of training points):
 - ``frames_train``: ridge frames (moments, covariance, eigh) of 1,000 points of p_t for n = 1e3,
   1e4, 1e5 training points in D = 16 (the covariance is streamed over training chunks).
-- ``metrics_samples``: trajectory metrics (frames, SCMS, score-error split, nearest points) of
-  B = 2e3, 2e4, 2e5 samples at 2 snapshots, 13-point 2D set, exact score.
-- ``metrics_snapshots``: the same for 500 samples at S = 4, 40, 400 snapshots.
-- ``sampling_steps``: reverse SDE, exact score, 2,000 samples, 11 snapshots, N = 100, 1e3, 1e4 steps.
+- ``metrics_samples``: the run_metrics job (:func:`ridgeline.metrics_store.metrics_to_store`:
+  frames, SCMS, score-error split, nearest points, phases, final classes) of B = 2e4, 2e5, 2e6
+  samples at 2 snapshots (blocks of 32,768 samples), read from a sample store, 13-point 2D set,
+  exact score.
+- ``metrics_samples_one_block``: the same job with all samples in one block (what the job did
+  before it streamed: the block is the whole run).
+- ``metrics_snapshots``: the same for 2,000 samples at S = 2, 20, 200 snapshots (1, 1, 7 blocks).
+- ``sampling_steps``: the sample job (:func:`ridgeline.sample_store.sample_to_store`): reverse SDE,
+  exact score, 2,000 samples, 11 snapshots, N = 100, 1e3, 1e4 steps.
 - ``sampling_samples``: the same for B = 1e4, 1e5, 1e6 samples and 100 steps.
+- ``sampling_samples_one_block``: the same with all samples in one block (as before blocks).
 - ``rf_moments_nodes``: RF moments U, V, L* (p = 200, two_mode, 8 x 8 Gauss-Hermite) over
   J = 201, 2,001, 20,001 Simpson time nodes (the quadrature is streamed in chunks of rows).
 
@@ -26,6 +35,7 @@ import json
 import logging
 import math
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -35,12 +45,18 @@ log = logging.getLogger("bench_memory")
 MB = 1024.0**2
 CASES = {
     "frames_train": [1_000, 10_000, 100_000],
-    "metrics_samples": [2_000, 20_000, 200_000],
-    "metrics_snapshots": [4, 40, 400],
+    "metrics_samples": [20_000, 200_000, 2_000_000],
+    "metrics_samples_one_block": [20_000, 200_000, 2_000_000],
+    "metrics_snapshots": [2, 20, 200],
     "sampling_steps": [100, 1_000, 10_000],
     "sampling_samples": [10_000, 100_000, 1_000_000],
+    "sampling_samples_one_block": [10_000, 100_000, 1_000_000],
     "rf_moments_nodes": [201, 2_001, 20_001],
 }
+#: (snapshot, sample) pairs per metrics block in these cases (the library default is 2^19).
+METRICS_BLOCK_POINTS = 2**16
+#: Stores written by a case, removed once it is measured.
+TEMP_FOLDERS: list[Path] = []
 SCMS = dict(tol=1e-7, max_iter=500, criterion="relative", method="newton")
 
 
@@ -83,39 +99,61 @@ def frames_train(n: int):
     return lambda: frame_metrics(dist, x, 0.5, 1), lambda out: sum(v.nbytes for v in out.values()) / MB
 
 
-def trajectory(n_samples: int, n_snapshots: int):
-    import torch
+def trajectory(n_samples: int, n_snapshots: int, one_block: bool = False):
+    import tempfile
 
+    import torch
+    import xarray as xr
+
+    from ridgeline import dims
     from ridgeline.datasets import named_set
     from ridgeline.empirical import SmoothedEmpirical
-    from ridgeline.metrics import trajectory_metrics
+    from ridgeline.io import open_store, variable, write_store
+    from ridgeline.metrics_store import metrics_to_store
     from ridgeline.models.exact import ExactScore
 
     data = named_set("thirteen")
     dist, model = SmoothedEmpirical(data), ExactScore(data)
     times = torch.logspace(0, -2, n_snapshots, dtype=torch.float64).tolist()
     g = torch.Generator().manual_seed(2)
-    states = torch.stack([dist.draw(n_samples, t, g) for t in times])
+    states = torch.stack([dist.draw(n_samples, t, g) for t in times]).numpy()
+    folder = Path(tempfile.mkdtemp(prefix="bench_memory_"))
+    TEMP_FOLDERS.append(folder)
+    write_store(xr.Dataset({"states": variable(states, (dims.TIME, dims.SAMPLE, dims.COORD), "y")},
+                           coords={dims.TIME: times}), folder / "samples.zarr")
+    del states
+    run = open_store(folder / "samples.zarr")
+    cfg = {"near_radius": 0.5, "tube_radius": 0.2, "late_time": 0.1, "scms": SCMS,
+           "classify": {"time": 0.3, "tube_radius": 0.3}}
     quiet = logging.getLogger("quiet")
-    return (lambda: trajectory_metrics(dist, times, states, 1, SCMS, 0.5, quiet, model=model, workers=1),
-            lambda ds: ds.nbytes / MB)
+    block = n_samples * n_snapshots if one_block else METRICS_BLOCK_POINTS
+    return (lambda: metrics_to_store(folder / "metrics.zarr", dist, run["time"].values, run["states"], 1, cfg, {},
+                                     model=model, block_points=block, logger=quiet),
+            lambda path: 0.0)
 
 
-def sampling(n_samples: int, n_steps: int):
+def sampling(n_samples: int, n_steps: int, one_block: bool = False):
+    import tempfile
+
     import torch
 
     from ridgeline.datasets import named_set
     from ridgeline.forward import geometric_grid
     from ridgeline.models.exact import ExactScore
-    from ridgeline.sampling import sample
+    from ridgeline.runtime import BlockStreams
+    from ridgeline.sample_store import sample_to_store
+    from ridgeline.sampling import DEFAULT_BLOCK_SAMPLES
 
     model = ExactScore(named_set("thirteen"))
     grid = geometric_grid(10.0, 1e-3, n_steps)
     snaps = torch.linspace(0, n_steps, 11).round().long().unique()
-    g = torch.Generator().manual_seed(3)
+    folder = Path(tempfile.mkdtemp(prefix="bench_memory_"))
+    TEMP_FOLDERS.append(folder)
     quiet = logging.getLogger("quiet")
-    return (lambda: sample(model, n_samples, 2, grid, snaps, generator=g, logger=quiet),
-            lambda traj: nbytes_mb(traj.states, traj.times))
+    return (lambda: sample_to_store(folder / "samples.zarr", model, n_samples, 2, grid, snaps, "sde",
+                                    BlockStreams(3, "bench"), {}, "y", "length",
+                                    n_samples if one_block else DEFAULT_BLOCK_SAMPLES, logger=quiet),
+            lambda path: 0.0)
 
 
 def rf_moments_nodes(n_time: int):
@@ -140,12 +178,16 @@ def build(case: str, size: int):
         return frames_train(size)
     if case == "metrics_samples":
         return trajectory(size, 2)
+    if case == "metrics_samples_one_block":
+        return trajectory(size, 2, one_block=True)
     if case == "metrics_snapshots":
-        return trajectory(500, size)
+        return trajectory(2_000, size)
     if case == "sampling_steps":
         return sampling(2_000, size)
     if case == "sampling_samples":
         return sampling(size, 100)
+    if case == "sampling_samples_one_block":
+        return sampling(size, 100, one_block=True)
     if case == "rf_moments_nodes":
         return rf_moments_nodes(size)
     raise ValueError(f"unknown case '{case}'; choose one of {sorted(CASES)}")
@@ -163,6 +205,8 @@ def measure_here(case: str, size: int, threads: int) -> dict:
     out = run()
     seconds = time.perf_counter() - start
     peak = peak_rss_mb()
+    for folder in TEMP_FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
     return {"case": case, "size": size, "seconds": seconds, "before_mb": before, "peak_mb": peak,
             "working_mb": peak - before, "kept_mb": kept(out), "peak_reset": reset}
 
