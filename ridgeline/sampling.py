@@ -148,7 +148,8 @@ def sample_in_blocks(model, n_samples: int, dim: int, grid: torch.Tensor, snapsh
     slots = _snapshot_slots(snapshot_idx)
     times = grid.tolist()
     starts = range(0, n_samples, max(1, int(block_samples)))
-    with Progress((len(times) - 1) * len(starts), f"sample ({method}, {len(starts)} block(s))", logger) as bar:
+    label = f"sample ({method})" if len(starts) == 1 else f"sample ({method}, {len(starts)} blocks)"
+    with Progress((len(times) - 1) * len(starts), label, logger) as bar:
         for k, start in enumerate(starts):
             samples = slice(start, min(n_samples, start + int(block_samples)))
             gen = streams(k)

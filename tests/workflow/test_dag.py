@@ -239,7 +239,7 @@ def test_jobs_streamed_in_small_blocks_give_the_same_metrics_and_complete_sample
     for name in want.data_vars:
         np.testing.assert_allclose(got[name].values, want[name].values, rtol=1e-10, atol=1e-12, err_msg=name)
     run = read_store(project / samples)
-    assert "4 block(s)" in (project / "logs/sample/thirteen/exact/seed0.log").read_text()
+    assert "sample (sde, 4 blocks): 400/400" in (project / "logs/sample/thirteen/exact/seed0.log").read_text()
     assert run["states"].shape == read_store(finished_run / samples)["states"].shape
     assert np.isfinite(run["states"].values).all()
     assert json.loads(run.attrs["config"])["sampling"]["block_samples"] == 64
