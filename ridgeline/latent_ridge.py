@@ -14,7 +14,7 @@ import torch
 import xarray as xr
 
 from . import dims
-from .empirical import SmoothedEmpirical
+from .empirical import DEFAULT_MEMORY_ELEMENTS, SmoothedEmpirical
 from .io import variable
 from .parallel import default_workers, map_items
 from .progress import Progress
@@ -67,30 +67,53 @@ def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: i
     return {k: torch.cat([p[k] for p in parts], dim=1).cpu().numpy() for k in parts[0]}
 
 
+def gap_filtered_sums(values: np.ndarray, gaps: np.ndarray, thresholds) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of ``values`` over the samples with eigengap > each threshold, and their number.
+
+    values, gaps : (..., B). Returns (sums, counts) of shape (..., len(thresholds)); blocks of
+    samples add up.
+    """
+    thr = np.asarray(thresholds, dtype=float)
+    keep = gaps[..., None, :] > thr[:, None]  # (..., m, B)
+    return np.where(keep, values[..., None, :], 0.0).sum(-1), keep.sum(-1)
+
+
 def gap_filtered_means(values: np.ndarray, gaps: np.ndarray, thresholds) -> tuple[np.ndarray, np.ndarray]:
     """Mean of ``values`` over the samples with eigengap > each threshold (NaN where none).
 
     values, gaps : (..., B). Returns (means, counts) of shape (..., len(thresholds)).
     """
-    thr = np.asarray(thresholds, dtype=float)
-    keep = gaps[..., None, :] > thr[:, None]  # (..., m, B)
-    counts = keep.sum(-1)
-    sums = np.where(keep, values[..., None, :], 0.0).sum(-1)
+    sums, counts = gap_filtered_sums(values, gaps, thresholds)
+    return means_from_sums(sums, counts), counts
+
+
+def means_from_sums(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """sums / counts, NaN where the count is zero."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / counts, np.nan), counts
+        return np.where(counts > 0, sums / counts, np.nan)
 
 
-def nearest_training(latents, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_training(latents, x, memory_elements: int = DEFAULT_MEMORY_ELEMENTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index of and distance to the nearest training latent, and the ratio nearest / second nearest.
 
-    latents : (n, D); x : (B, D). Returns three (B,) arrays.
+    latents : (n, D); x : (B, D). Returns three (B,) arrays. The distances are taken over chunks
+    of training latents, B x chunk within ``memory_elements``, keeping the two nearest so far.
     """
-    d = torch.cdist(torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(latents, dtype=torch.float64))
-    k = min(2, d.shape[1])
-    near = d.topk(k, dim=1, largest=False)
-    first = near.values[:, 0]
-    ratio = first / near.values[:, 1] if k > 1 else torch.zeros_like(first)
-    return near.indices[:, 0].numpy(), first.numpy(), ratio.numpy()
+    x = torch.as_tensor(x, dtype=torch.float64)
+    y = torch.as_tensor(latents, dtype=torch.float64)
+    k = min(2, y.shape[0])
+    step = max(1, int(memory_elements) // max(1, x.shape[0]))
+    best = torch.empty(x.shape[0], 0, dtype=x.dtype)
+    best_idx = torch.empty(x.shape[0], 0, dtype=torch.int64)
+    for start in range(0, y.shape[0], step):
+        d = torch.cdist(x, y[start:start + step])
+        idx = torch.arange(start, start + d.shape[1]).expand(x.shape[0], -1)
+        values, cols = torch.cat([best, d], dim=1), torch.cat([best_idx, idx], dim=1)
+        near = values.topk(min(k, values.shape[1]), dim=1, largest=False, sorted=True)
+        best, best_idx = near.values, cols.gather(1, near.indices)
+    first = best[:, 0]
+    ratio = first / best[:, 1] if k > 1 else torch.zeros_like(first)
+    return best_idx[:, 0].numpy(), first.numpy(), ratio.numpy()
 
 
 def _snapshot_metrics(dist, times, states, ridge_dims, k: int) -> dict:

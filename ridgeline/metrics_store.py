@@ -15,6 +15,7 @@ import xarray as xr
 
 from . import dims
 from .io import StreamedArray, streamed_store, variable
+from .latent_ridge import gap_filtered_sums, latent_ridge_dataset, means_from_sums
 from .metrics import CLASSES, classify_final_samples, frame_metrics, near_point_counts, trajectory_metrics
 from .phases import PhaseTotals, add_block, sample_phases, time_summaries
 
@@ -184,3 +185,76 @@ def _rf_block(dist, times, states, block: slice, ridge_dim, cfg) -> xr.Dataset:
                                                      for g in range(n_tau)]), ("tau", dims.TRAIN), "counts"),
         "block_class_count": variable(np.stack([o["counts"] for o in out]), ("tau", "class"), "counts"),
     })
+
+
+def latent_ridge_to_store(path, latents, times, states, ridge_dims, gap_thresholds, scms: dict, attrs: dict,
+                          device=None, block_points: int = DEFAULT_BLOCK_POINTS, logger=log):
+    """The latent ridge analysis (:func:`ridgeline.latent_ridge.latent_ridge_dataset`) in blocks of samples.
+
+    Parameters
+    ----------
+    latents : (n, D) training latents. times : (S,) snapshot times. states : (S, B, D) array-like
+        indexed lazily. ridge_dims, gap_thresholds, scms : as in ``latent_ridge_dataset``.
+    attrs : store attributes (provenance). block_points : (snapshot, sample) pairs per block.
+
+    Returns
+    -------
+    The store path, holding what ``latent_ridge_dataset`` returns for all samples: per-sample
+    arrays written block by block, the curvature fraction and the gap-filtered means from counts
+    and sums over all blocks.
+    """
+    n = states.shape[1]
+    per_block = max(1, int(block_points) // max(1, states.shape[0]))
+    blocks = [slice(s, min(n, s + per_block)) for s in range(0, n, per_block)]
+    first = _latent_block(latents, times, states, blocks[0], ridge_dims, gap_thresholds, scms, device, logger)
+    totals = _LatentTotals(first, gap_thresholds)
+    template = xr.Dataset(coords={name: first[name].variable for name in first.coords})
+    with streamed_store(path, template, _specs(first, n), attrs) as store:
+        for k, block in enumerate(blocks):
+            ds = first if k == 0 else _latent_block(latents, times, states, block, ridge_dims, gap_thresholds,
+                                                    scms, device, logger)
+            totals.add(ds)
+            for name, spec in store.arrays.items():
+                store.write(name, tuple(block if d == dims.SAMPLE else slice(None) for d in spec.dims),
+                            ds[name].values)
+            logger.info("latent ridge: block %d/%d (samples %d-%d of %d) written", k + 1, len(blocks),
+                        block.start, block.stop, n)
+        summary = totals.dataset()
+        store.add(summary)
+    return summary
+
+
+def _latent_block(latents, times, states, block, ridge_dims, gap_thresholds, scms, device, logger) -> xr.Dataset:
+    x = torch.as_tensor(np.asarray(states[:, block]), dtype=torch.float64, device=device)
+    return latent_ridge_dataset(latents, times, x, ridge_dims, gap_thresholds, scms, logger)
+
+
+class _LatentTotals:
+    """Curvature counts and gap-filtered sums over all blocks; variables shaped like the first block's."""
+
+    RESIDUALS = ("relative_residual", "scaled_residual")
+
+    def __init__(self, first: xr.Dataset, thresholds):
+        names = ["curvature_fraction", "gap_filtered_count", *(f"gap_filtered_{r}" for r in self.RESIDUALS)]
+        self.templates = {name: first[name].variable for name in names}
+        self.coords = {name: first[name].variable for name in first.coords}
+        self.thresholds, self.n = thresholds, 0
+        self.curvature = 0
+        self.sums = dict.fromkeys(self.RESIDUALS, 0.0)
+        self.counts = 0
+
+    def add(self, ds: xr.Dataset) -> None:
+        self.n += ds.sizes[dims.SAMPLE]
+        self.curvature = self.curvature + ds["curvature_ok"].values.sum(-1)
+        for name in self.RESIDUALS:
+            sums, counts = gap_filtered_sums(ds[name].values, ds["eigengap"].values, self.thresholds)
+            self.sums[name] = self.sums[name] + sums
+        self.counts = self.counts + counts
+
+    def dataset(self) -> xr.Dataset:
+        """curvature_fraction, gap_filtered_<residual> and gap_filtered_count over all samples."""
+        values = {"curvature_fraction": self.curvature / self.n, "gap_filtered_count": self.counts}
+        values.update({f"gap_filtered_{name}": means_from_sums(self.sums[name], self.counts)
+                       for name in self.RESIDUALS})
+        return xr.Dataset({name: self.templates[name].copy(data=value) for name, value in values.items()},
+                          coords=self.coords)

@@ -7,8 +7,9 @@ from ridgeline import dims
 from ridgeline.datasets import named_set
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.io import open_store, read_store, variable, write_store
+from ridgeline.latent_ridge import latent_ridge_dataset
 from ridgeline.metrics import classify_final_samples, trajectory_metrics
-from ridgeline.metrics_store import metrics_to_store, rf_metrics_to_store
+from ridgeline.metrics_store import latent_ridge_to_store, metrics_to_store, rf_metrics_to_store
 from ridgeline.models import ExactScore
 from ridgeline.phases import PhaseTotals, offset_agreement, phase_summaries
 
@@ -120,3 +121,27 @@ def test_streamed_rf_metrics_equal_the_whole_run_computation(tmp_path, block):
             np.testing.assert_array_equal(got[name].values, value, err_msg=name)
         else:
             np.testing.assert_allclose(got[name].values, value, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("block", [60, 12])
+def test_streamed_latent_ridge_equals_the_whole_run_analysis(tmp_path, block):
+    g = torch.Generator().manual_seed(0)
+    latents = torch.randn(60, 6, generator=g, dtype=torch.float64).numpy()
+    states = torch.randn(3, 20, 6, generator=g, dtype=torch.float64).numpy()
+    times = np.array([1.0, 0.1, 0.01])
+    scms = dict(tol=1e-6, max_iter=200, criterion="relative", method="scms")
+    ds = xr.Dataset({"states": variable(states, (dims.TIME, dims.SAMPLE, dims.COORD), "y")}, coords={dims.TIME: times})
+    write_store(ds, tmp_path / "samples.zarr")
+    run = open_store(tmp_path / "samples.zarr")
+    summary = latent_ridge_to_store(tmp_path / "ridge.zarr", latents, run["time"].values, run["states"], [1, 3],
+                                    [1e-3, 1e-1], scms, {"seed": 2}, block_points=block)
+    got = read_store(tmp_path / "ridge.zarr")
+    want = latent_ridge_dataset(latents, times, torch.as_tensor(states), [1, 3], [1e-3, 1e-1], scms)
+    assert sorted(got.data_vars) == sorted(want.data_vars) and got.attrs["seed"] == 2
+    assert summary["curvature_fraction"].equals(got["curvature_fraction"])
+    for name in want.data_vars:  # 60 points: one block of 20 samples; 12 points: blocks of 4
+        assert got[name].dtype == want[name].dtype and got[name].attrs == want[name].attrs, name
+        if block == 60:
+            np.testing.assert_array_equal(got[name].values, want[name].values, err_msg=name)
+        else:
+            np.testing.assert_allclose(got[name].values, want[name].values, rtol=1e-10, atol=1e-12, err_msg=name)

@@ -128,6 +128,11 @@ def test_gap_filtered_means_and_nearest_training_against_brute_force():
     np.testing.assert_array_equal(idx, d.argmin(1))
     np.testing.assert_allclose(dist, d.min(1))
     np.testing.assert_allclose(ratio, np.sort(d, 1)[:, 0] / np.sort(d, 1)[:, 1])
+    for budget in (9 * 3, 9):  # chunks of 3 latents, then of 1: the two nearest are merged across chunks
+        chunked = nearest_training(latents, x, memory_elements=budget)
+        np.testing.assert_array_equal(chunked[0], idx)
+        np.testing.assert_allclose(chunked[1], dist, rtol=1e-13)
+        np.testing.assert_allclose(chunked[2], ratio, rtol=1e-13)
 
 
 def test_latent_ridge_dataset_has_every_metric_per_d():

@@ -1,10 +1,8 @@
-"""Ridge analysis of the latent samples for every d* (rule mnist_ridge)."""
-
-import torch
+"""Ridge analysis of the latent samples for every d*, streamed over blocks of samples (rule mnist_ridge)."""
 
 from ridgeline.device import resolve_device
-from ridgeline.io import read_store, write_store
-from ridgeline.latent_ridge import latent_ridge_dataset
+from ridgeline.io import open_store, read_store
+from ridgeline.metrics_store import latent_ridge_to_store
 from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job
 
@@ -12,11 +10,10 @@ log = configure_job(snakemake.log[0], snakemake.threads)
 cfg, seed = snakemake.params.ridge, int(snakemake.wildcards.seed)
 device = resolve_device(snakemake.params.device)
 latents = read_store(snakemake.input.latents)["points"].values
-run = read_store(snakemake.input.samples)
-states = torch.as_tensor(run["states"].values, device=device)
-ds = latent_ridge_dataset(latents, run["time"].values, states, cfg["ridge_dims"], cfg["gap_thresholds"], cfg["scms"],
-                          log)
+run = open_store(snakemake.input.samples)
+summary = latent_ridge_to_store(snakemake.output[0], latents, run["time"].values, run["states"], cfg["ridge_dims"],
+                                cfg["gap_thresholds"], cfg["scms"], provenance("mnist_ridge", cfg, seed), device,
+                                cfg["block_points"], log)
 for d in cfg["ridge_dims"]:
-    frac = ds["curvature_fraction"].sel(ridge_dim=d).values
+    frac = summary["curvature_fraction"].sel(ridge_dim=d).values
     log.info("d* = %d: curvature-satisfied fraction from T to t_min: %s", d, " ".join(f"{f:.2f}" for f in frac))
-write_store(ds, snakemake.output[0], provenance("mnist_ridge", cfg, seed))
