@@ -100,7 +100,9 @@ rule mnist_ridge:
     params:
         ridge=section("mnist", "ridge"),
         device=stage_device("mnist_ridge"),
-        code=fingerprint("latent_ridge", "metrics_store", "scms", "ridge", "empirical", "io"),
+        code=fingerprint(
+            "latent_ridge", "metrics_store", "scms", "ridge", "empirical", "io"
+        ),
     script:
         "../workflow_scripts/mnist_ridge.py"
 
