@@ -160,12 +160,9 @@ def open_store(path) -> xr.Dataset:
 
 def read_store(path) -> xr.Dataset:
     """Open a zarr store written by :func:`write_store` and load it into memory."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"zarr store '{path}' does not exist; run the rule that produces it")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_TIMESTAMP_WARNING)
-        with xr.open_zarr(path, zarr_format=3, consolidated=False) as ds:
+        with open_store(path) as ds:
             return ds.load()
 
 

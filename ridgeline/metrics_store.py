@@ -8,6 +8,7 @@ number of samples. With one block this is the whole-run computation, array for a
 """
 
 import logging
+from functools import partial
 
 import numpy as np
 import torch
@@ -45,27 +46,54 @@ def metrics_to_store(path, dist, times, states, ridge_dim: int, cfg: dict, attrs
     reach / slide and the final class per sample, tube fraction and align per time, counts per
     training point and per class.
     """
-    n = states.shape[1]
     per_block = max(1, int(block_points) // max(1, states.shape[0]))
-    blocks = [slice(s, min(n, s + per_block)) for s in range(0, n, per_block)]
-    totals = _Totals(cfg["tube_radius"], dist.n)
-    first = _block_metrics(dist, times, states, blocks[0], ridge_dim, cfg, model, logger)
-    template = xr.Dataset(coords={dims.TIME: first[dims.TIME].variable})
-    with streamed_store(path, template, _specs(first, n), attrs) as store:
-        for k, block in enumerate(blocks):
-            ds = first if k == 0 else _block_metrics(dist, times, states, block, ridge_dim, cfg, model, logger)
-            totals.add(ds)
-            for name, spec in store.arrays.items():
-                store.write(name, tuple(block if d == dims.SAMPLE else slice(None) for d in spec.dims),
-                            ds[name].values)
-            logger.info("metrics: block %d/%d (samples %d-%d of %d) written", k + 1, len(blocks),
-                        block.start, block.stop, n)
-        store.add(totals.dataset(cfg["near_radius"]))
+    totals = _Totals(cfg["tube_radius"], dist.n, cfg["near_radius"])
+    measure = partial(_block_metrics, dist, times, states, ridge_dim, cfg, model, logger)
+    _write_in_blocks(path, states.shape[1], per_block, measure, totals, _time_coordinate, attrs, "metrics", logger)
     logger.info("final samples: %s", dict(zip(CLASSES, totals.classes.tolist())))
     return path
 
 
-def _block_metrics(dist, times, states, block: slice, ridge_dim, cfg, model, logger) -> xr.Dataset:
+def _write_in_blocks(path, n: int, per_block: int, measure, totals, coords, attrs: dict, label: str,
+                     logger) -> xr.Dataset:
+    """Measure ``n`` samples in blocks of ``per_block`` and stream every block to the store ``path``.
+
+    Parameters
+    ----------
+    measure : callable(block: slice) -> Dataset of those samples; its variables with a ``sample``
+        dimension are written to their region of the store.
+    totals : has ``add(ds)`` for every block and ``dataset()``, the totals written at the end.
+    coords : callable(first block's Dataset) -> the store's coordinates.
+
+    Returns
+    -------
+    The totals Dataset.
+    """
+    blocks = [slice(s, min(n, s + per_block)) for s in range(0, n, per_block)]
+    first = measure(blocks[0])
+    with streamed_store(path, xr.Dataset(coords=coords(first)), _specs(first, n), attrs) as store:
+        for k, block in enumerate(blocks):
+            ds = first if k == 0 else measure(block)
+            totals.add(ds)
+            for name, spec in store.arrays.items():
+                store.write(name, tuple(block if d == dims.SAMPLE else slice(None) for d in spec.dims),
+                            ds[name].values)
+            logger.info("%s: block %d/%d (samples %d-%d of %d) written", label, k + 1, len(blocks),
+                        block.start, block.stop, n)
+        summary = totals.dataset()
+        store.add(summary)
+    return summary
+
+
+def _time_coordinate(first: xr.Dataset) -> dict:
+    return {dims.TIME: first[dims.TIME].variable}
+
+
+def _all_coordinates(first: xr.Dataset) -> dict:
+    return {name: first[name].variable for name in first.coords}
+
+
+def _block_metrics(dist, times, states, ridge_dim, cfg, model, logger, block: slice) -> xr.Dataset:
     """Per-sample metrics, reach / slide and final class of the samples ``block``."""
     x = torch.as_tensor(np.asarray(states[:, block]), dtype=torch.float64, device=dist.data.device)
     ds = trajectory_metrics(dist, times, x, ridge_dim, cfg["scms"], cfg["near_radius"], logger, model=model)
@@ -88,8 +116,8 @@ def _specs(block: xr.Dataset, n_samples: int) -> dict:
 class _Totals:
     """Counts and per-snapshot statistics over all blocks."""
 
-    def __init__(self, rho: float, n_train: int):
-        self.phases = PhaseTotals(rho)
+    def __init__(self, rho: float, n_train: int, near_radius: float):
+        self.phases, self.near_radius = PhaseTotals(rho), near_radius
         self.near = np.zeros(n_train, dtype=np.int64)
         self.classes = np.zeros(len(CLASSES), dtype=np.int64)
 
@@ -98,8 +126,8 @@ class _Totals:
         self.near += ds["count_near_point"].values
         self.classes += ds["block_class_count"].values
 
-    def dataset(self, near_radius: float) -> xr.Dataset:
-        n = self.phases.n
+    def dataset(self) -> xr.Dataset:
+        n, near_radius = self.phases.n, self.near_radius
         data = {
             **time_summaries(self.phases),
             "count_near_point": variable(self.near, (dims.TRAIN,), f"final samples within {near_radius} of x_i"),
@@ -130,32 +158,41 @@ def rf_metrics_to_store(path, dist, times, taus: xr.DataArray, states, ridge_dim
     """
     n_tau, n_time, n = states.shape[:3]
     per_block = max(1, int(block_points) // max(1, n_tau * n_time))
-    blocks = [slice(s, min(n, s + per_block)) for s in range(0, n, per_block)]
-    near = np.zeros((n_tau, dist.n), dtype=np.int64)
-    classes = np.zeros((n_tau, len(CLASSES)), dtype=np.int64)
-    first = _rf_block(dist, times, states, blocks[0], ridge_dim, cfg)
-    template = xr.Dataset(coords={"tau": taus, dims.TIME: times})  # a DataArray keeps its attributes
-    with streamed_store(path, template, _specs(first, n), attrs) as store:
-        for k, block in enumerate(blocks):
-            ds = first if k == 0 else _rf_block(dist, times, states, block, ridge_dim, cfg)
-            near += ds["block_count_near_point"].values
-            classes += ds["block_class_count"].values
-            for name, spec in store.arrays.items():
-                store.write(name, tuple(block if d == dims.SAMPLE else slice(None) for d in spec.dims),
-                            ds[name].values)
-            logger.info("rf metrics: block %d/%d (samples %d-%d of %d) written", k + 1, len(blocks),
-                        block.start, block.stop, n)
-        store.add(xr.Dataset({
-            "count_near_point": variable(near, ("tau", dims.TRAIN), f"final samples within {cfg['near_radius']} of x_i"),
-            "class_count": variable(classes, ("tau", "class"),
-                                    "final samples near a point / inter-mode on the ridge / off-ridge"),
-        }, coords={"class": np.asarray(CLASSES)}))
-    for tau, counts in zip(np.asarray(taus), classes):
+    totals = _RFTotals(n_tau, dist.n, cfg["near_radius"])
+    measure = partial(_rf_block, dist, times, states, ridge_dim, cfg)
+    coords = partial(_fixed_coordinates, {"tau": taus, dims.TIME: times})  # DataArrays keep their attributes
+    _write_in_blocks(path, n, per_block, measure, totals, coords, attrs, "rf metrics", logger)
+    for tau, counts in zip(np.asarray(taus), totals.classes):
         logger.info("tau=%g: %s", tau, dict(zip(CLASSES, counts.tolist())))
     return path
 
 
-def _rf_block(dist, times, states, block: slice, ridge_dim, cfg) -> xr.Dataset:
+def _fixed_coordinates(coords: dict, first: xr.Dataset) -> dict:
+    return coords
+
+
+class _RFTotals:
+    """Counts near each training point and per class, per tau, over all blocks."""
+
+    def __init__(self, n_tau: int, n_train: int, near_radius: float):
+        self.near = np.zeros((n_tau, n_train), dtype=np.int64)
+        self.classes = np.zeros((n_tau, len(CLASSES)), dtype=np.int64)
+        self.near_radius = near_radius
+
+    def add(self, ds: xr.Dataset) -> None:
+        self.near += ds["block_count_near_point"].values
+        self.classes += ds["block_class_count"].values
+
+    def dataset(self) -> xr.Dataset:
+        return xr.Dataset({
+            "count_near_point": variable(self.near, ("tau", dims.TRAIN),
+                                         f"final samples within {self.near_radius} of x_i"),
+            "class_count": variable(self.classes, ("tau", "class"),
+                                    "final samples near a point / inter-mode on the ridge / off-ridge"),
+        }, coords={"class": np.asarray(CLASSES)})
+
+
+def _rf_block(dist, times, states, ridge_dim, cfg, block: slice) -> xr.Dataset:
     """Residuals of the samples ``block`` of every tau at every snapshot, and their final classes."""
     x = torch.as_tensor(np.asarray(states[:, :, block]), dtype=torch.float64, device=dist.data.device)
     n_tau, n_time, b, dim = x.shape
@@ -199,32 +236,17 @@ def latent_ridge_to_store(path, latents, times, states, ridge_dims, gap_threshol
 
     Returns
     -------
-    The store path, holding what ``latent_ridge_dataset`` returns for all samples: per-sample
-    arrays written block by block, the curvature fraction and the gap-filtered means from counts
-    and sums over all blocks.
+    The totals written to the store (curvature fraction, gap-filtered means and counts over all
+    samples). The store holds what ``latent_ridge_dataset`` returns for all samples: per-sample
+    arrays written block by block, the totals from counts and sums over all blocks.
     """
-    n = states.shape[1]
     per_block = max(1, int(block_points) // max(1, states.shape[0]))
-    blocks = [slice(s, min(n, s + per_block)) for s in range(0, n, per_block)]
-    first = _latent_block(latents, times, states, blocks[0], ridge_dims, gap_thresholds, scms, device, logger)
-    totals = _LatentTotals(first, gap_thresholds)
-    template = xr.Dataset(coords={name: first[name].variable for name in first.coords})
-    with streamed_store(path, template, _specs(first, n), attrs) as store:
-        for k, block in enumerate(blocks):
-            ds = first if k == 0 else _latent_block(latents, times, states, block, ridge_dims, gap_thresholds,
-                                                    scms, device, logger)
-            totals.add(ds)
-            for name, spec in store.arrays.items():
-                store.write(name, tuple(block if d == dims.SAMPLE else slice(None) for d in spec.dims),
-                            ds[name].values)
-            logger.info("latent ridge: block %d/%d (samples %d-%d of %d) written", k + 1, len(blocks),
-                        block.start, block.stop, n)
-        summary = totals.dataset()
-        store.add(summary)
-    return summary
+    measure = partial(_latent_block, latents, times, states, ridge_dims, gap_thresholds, scms, device, logger)
+    return _write_in_blocks(path, states.shape[1], per_block, measure, _LatentTotals(gap_thresholds),
+                            _all_coordinates, attrs, "latent ridge", logger)
 
 
-def _latent_block(latents, times, states, block, ridge_dims, gap_thresholds, scms, device, logger) -> xr.Dataset:
+def _latent_block(latents, times, states, ridge_dims, gap_thresholds, scms, device, logger, block) -> xr.Dataset:
     x = torch.as_tensor(np.asarray(states[:, block]), dtype=torch.float64, device=device)
     return latent_ridge_dataset(latents, times, x, ridge_dims, gap_thresholds, scms, logger)
 
@@ -234,16 +256,17 @@ class _LatentTotals:
 
     RESIDUALS = ("relative_residual", "scaled_residual")
 
-    def __init__(self, first: xr.Dataset, thresholds):
-        names = ["curvature_fraction", "gap_filtered_count", *(f"gap_filtered_{r}" for r in self.RESIDUALS)]
-        self.templates = {name: first[name].variable for name in names}
-        self.coords = {name: first[name].variable for name in first.coords}
-        self.thresholds, self.n = thresholds, 0
+    def __init__(self, thresholds):
+        self.thresholds, self.n, self.templates, self.coords = thresholds, 0, None, None
         self.curvature = 0
         self.sums = dict.fromkeys(self.RESIDUALS, 0.0)
         self.counts = 0
 
     def add(self, ds: xr.Dataset) -> None:
+        if self.templates is None:  # the totals take the first block's dimensions and attributes
+            names = ["curvature_fraction", "gap_filtered_count", *(f"gap_filtered_{r}" for r in self.RESIDUALS)]
+            self.templates = {name: ds[name].variable for name in names}
+            self.coords = _all_coordinates(ds)
         self.n += ds.sizes[dims.SAMPLE]
         self.curvature = self.curvature + ds["curvature_ok"].values.sum(-1)
         for name in self.RESIDUALS:
