@@ -249,6 +249,35 @@ class SmoothedEmpirical:
         return x
 
 
+def nearest_points(data, x, k: int = 1, memory_elements: int = DEFAULT_MEMORY_ELEMENTS):
+    """Indices of and distances to the ``k`` nearest rows of ``data`` for each row of ``x``.
+
+    The distances are taken over chunks of ``data``, B x chunk within ``memory_elements``, keeping
+    the k nearest so far, so memory does not grow with n. Computed on ``data``'s device.
+
+    Parameters
+    ----------
+    data : (n, D). x : (B, D).
+
+    Returns
+    -------
+    indices (B, min(k, n)) int64 and distances (B, min(k, n)) float64, nearest first.
+    """
+    y = torch.as_tensor(data, dtype=torch.float64)
+    x = torch.as_tensor(x, dtype=torch.float64, device=y.device)
+    k = min(int(k), y.shape[0])
+    step = max(1, int(memory_elements) // max(1, x.shape[0]))
+    best = torch.empty(x.shape[0], 0, dtype=x.dtype, device=y.device)
+    best_idx = torch.empty(x.shape[0], 0, dtype=torch.int64, device=y.device)
+    for start in range(0, y.shape[0], step):
+        d = torch.cdist(x, y[start:start + step])
+        idx = torch.arange(start, start + d.shape[1], device=y.device).expand(x.shape[0], -1)
+        values, cols = torch.cat([best, d], dim=1), torch.cat([best_idx, idx], dim=1)
+        near = values.topk(min(k, values.shape[1]), dim=1, largest=False, sorted=True)
+        best, best_idx = near.values, cols.gather(1, near.indices)
+    return best_idx, best
+
+
 def hessian_from_moments(mom: KernelMoments) -> torch.Tensor:
     """-I/h + Cov/h^2 from precomputed moments; shape (B, D, D)."""
     dim = mom.mean.shape[1]

@@ -14,7 +14,7 @@ import torch
 import xarray as xr
 
 from . import dims
-from .empirical import DEFAULT_MEMORY_ELEMENTS, SmoothedEmpirical
+from .empirical import DEFAULT_MEMORY_ELEMENTS, SmoothedEmpirical, nearest_points
 from .io import variable
 from .parallel import default_workers, map_items
 from .progress import Progress
@@ -96,24 +96,12 @@ def means_from_sums(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def nearest_training(latents, x, memory_elements: int = DEFAULT_MEMORY_ELEMENTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index of and distance to the nearest training latent, and the ratio nearest / second nearest.
 
-    latents : (n, D); x : (B, D). Returns three (B,) arrays. The distances are taken over chunks
-    of training latents, B x chunk within ``memory_elements``, keeping the two nearest so far.
+    latents : (n, D); x : (B, D). Returns three (B,) arrays (see :func:`ridgeline.empirical.nearest_points`).
     """
-    x = torch.as_tensor(x, dtype=torch.float64)
-    y = torch.as_tensor(latents, dtype=torch.float64)
-    k = min(2, y.shape[0])
-    step = max(1, int(memory_elements) // max(1, x.shape[0]))
-    best = torch.empty(x.shape[0], 0, dtype=x.dtype)
-    best_idx = torch.empty(x.shape[0], 0, dtype=torch.int64)
-    for start in range(0, y.shape[0], step):
-        d = torch.cdist(x, y[start:start + step])
-        idx = torch.arange(start, start + d.shape[1]).expand(x.shape[0], -1)
-        values, cols = torch.cat([best, d], dim=1), torch.cat([best_idx, idx], dim=1)
-        near = values.topk(min(k, values.shape[1]), dim=1, largest=False, sorted=True)
-        best, best_idx = near.values, cols.gather(1, near.indices)
-    first = best[:, 0]
-    ratio = first / best[:, 1] if k > 1 else torch.zeros_like(first)
-    return best_idx[:, 0].numpy(), first.numpy(), ratio.numpy()
+    idx, dist = nearest_points(latents, x, 2, memory_elements)
+    first = dist[:, 0]
+    ratio = first / dist[:, 1] if dist.shape[1] > 1 else torch.zeros_like(first)
+    return idx[:, 0].cpu().numpy(), first.cpu().numpy(), ratio.cpu().numpy()
 
 
 def _snapshot_metrics(dist, times, states, ridge_dims, k: int) -> dict:

@@ -14,7 +14,7 @@ import torch
 import xarray as xr
 
 from . import dims
-from .empirical import SmoothedEmpirical
+from .empirical import SmoothedEmpirical, nearest_points
 from .io import variable
 from .parallel import default_workers, map_items
 from .phases import offset_along_error, score_error_parts
@@ -123,11 +123,9 @@ def _snapshot(dist, times, states, ridge_dim, scms, model, k: int) -> dict:
 def near_point_counts(data, final, radius: float) -> np.ndarray:
     """Number of final samples within ``radius`` of each training point (nearest-assigned); (n,)."""
     data = torch.as_tensor(data, dtype=torch.float64)
-    final = torch.as_tensor(final, dtype=torch.float64, device=data.device)
-    d = torch.cdist(final, data)
-    nearest, idx = d.min(dim=1)
-    inside = nearest <= radius
-    return torch.bincount(idx[inside], minlength=data.shape[0]).cpu().numpy()
+    idx, nearest = nearest_points(data, final)  # over chunks of training points
+    inside = nearest[:, 0] <= radius
+    return torch.bincount(idx[inside, 0], minlength=data.shape[0]).cpu().numpy()
 
 
 #: Final-sample classes of :func:`classify_final_samples`.
@@ -157,7 +155,7 @@ def classify_final_samples(data, final, t_c: float, ridge_dim: int, near_radius:
     proj = scms_project(dist, a * final, t_c, ridge_dim, **scms)
     projection = proj.points / a
     distance = (projection - final).norm(dim=1)
-    nearest = torch.cdist(final, dist.data).min(dim=1).values
+    nearest = nearest_points(dist.data, final)[1][:, 0]
     on_ridge = (distance <= tube_radius) & proj.converged & proj.curvature_ok
     label = torch.where(nearest <= near_radius, 0, torch.where(on_ridge, 1, 2))
     counts = torch.bincount(label, minlength=len(CLASSES))

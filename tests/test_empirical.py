@@ -1,9 +1,10 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 
-from ridgeline.empirical import SmoothedEmpirical
+from ridgeline.empirical import SmoothedEmpirical, nearest_points
 
 
 def _data(n, dim, seed=0):
@@ -123,3 +124,15 @@ def test_draws_from_p_t_have_its_mean_and_covariance():
     assert x.shape == (200_000, 3) and x.dtype == torch.float64
     assert torch.allclose(x.mean(dim=0), a * data.mean(dim=0), atol=0.03)
     assert torch.allclose(torch.cov(x.T), mixture_cov, atol=0.05 * mixture_cov.abs().max())
+
+
+def test_nearest_points_over_chunks_equal_the_brute_force():
+    rng = np.random.default_rng(5)
+    data, x = rng.normal(size=(41, 3)), rng.normal(size=(7, 3))
+    d = np.linalg.norm(x[:, None] - data[None], axis=-1)
+    for budget in (7 * 41, 7 * 5, 7):  # one chunk, chunks of 5 points, chunks of one point
+        idx, dist = nearest_points(data, x, k=3, memory_elements=budget)
+        np.testing.assert_array_equal(idx.numpy(), np.argsort(d, axis=1)[:, :3])
+        np.testing.assert_allclose(dist.numpy(), np.sort(d, axis=1)[:, :3], rtol=1e-12)
+    idx, dist = nearest_points(data[:2], x, k=5)  # k above n: all n points
+    assert idx.shape == (7, 2)
