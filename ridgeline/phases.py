@@ -46,29 +46,6 @@ def reach_times(times: np.ndarray, distance: np.ndarray, rho: float) -> np.ndarr
     return np.where(inside.any(axis=0), times[first], np.nan)
 
 
-def tube_fraction(distance: np.ndarray, rho: float) -> np.ndarray:
-    """Fraction of samples within rho of the ridge at each snapshot; (S, B) -> (S,)."""
-    return (distance <= rho).mean(axis=1)
-
-
-def offset_agreement(measured: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ratio mean(measured)/mean(predicted) and Pearson correlation across samples, per snapshot.
-
-    measured : (S, B) signed normal offsets (:func:`offset_along_error`); predicted : (S, B) h_t |e_N|.
-    Snapshots where the prediction vanishes for every sample (the exact score) give NaN.
-    """
-    mean_pred = predicted.mean(axis=1)
-    ratio = np.where(mean_pred > 0, measured.mean(axis=1) / np.where(mean_pred > 0, mean_pred, 1.0), np.nan)
-    corr = np.array([_pearson(m, p) for m, p in zip(measured, predicted)])
-    return ratio, corr
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    if a.std() == 0 or b.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
-
-
 def late_drift(times: np.ndarray, projections: np.ndarray, tangential_error: np.ndarray,
                late_time: float) -> tuple[np.ndarray, np.ndarray]:
     """Slide: ridge-projection displacement vs 2 int |e_T| dt over the snapshots with t <= late_time.
@@ -126,7 +103,11 @@ class PhaseTotals:
         return self.inside / self.n
 
     def offset_agreement(self) -> tuple[np.ndarray, np.ndarray]:
-        """As :func:`offset_agreement` of all samples added: ratio of means and Pearson correlation; (S,), (S,)."""
+        """Ratio mean(measured) / mean(predicted) and Pearson correlation across all samples added; (S,), (S,).
+
+        Snapshots where the prediction vanishes for every sample (the exact score) give NaN, and
+        so do correlations with a constant side.
+        """
         mean_m, mean_p, ss_m, ss_p, cross = self.moments
         ratio = np.where(mean_p > 0, mean_m / np.where(mean_p > 0, mean_p, 1.0), np.nan)
         both = (ss_m > 0) & (ss_p > 0)

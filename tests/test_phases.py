@@ -8,7 +8,7 @@ from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.forward import geometric_grid
 from ridgeline.metrics import trajectory_metrics
 from ridgeline.models import ExactScore
-from ridgeline.phases import late_drift, offset_agreement, reach_times, score_error_parts, tube_fraction
+from ridgeline.phases import PhaseTotals, late_drift, reach_times, score_error_parts
 from ridgeline.sampling import sample
 
 SCMS = dict(tol=1e-9, max_iter=2000, criterion="relative", method="scms")
@@ -74,7 +74,9 @@ def test_predicted_normal_offset_matches_the_measured_one():
     measured, predicted = ds["normal_offset"].values, ds["predicted_offset"].values
     t = traj.times.numpy()
     np.testing.assert_allclose(predicted, np.broadcast_to((np.exp(-t) * delta)[:, None], predicted.shape), rtol=1e-9)
-    ratio, _ = offset_agreement(measured, predicted)
+    totals = PhaseTotals(0.1)
+    totals.add(ds["scms_distance"].values, measured, predicted)
+    ratio, _ = totals.offset_agreement()
     late = t < 0.5
     np.testing.assert_allclose(ratio[late], 1.0, rtol=0.02)
 
@@ -83,7 +85,9 @@ def test_reach_time_and_tube_fraction():
     times = np.array([10.0, 1.0, 0.1, 0.01])
     distance = np.array([[2.0, 2.0, 0.5], [0.8, 2.0, 0.1], [0.1, 2.0, 0.05], [0.01, 2.0, 0.01]])
     np.testing.assert_allclose(reach_times(times, distance, 0.2), [0.1, np.nan, 1.0])
-    np.testing.assert_allclose(tube_fraction(distance, 0.2), [0, 1 / 3, 2 / 3, 2 / 3])
+    totals = PhaseTotals(0.2)
+    totals.add(distance)
+    np.testing.assert_allclose(totals.tube_fraction(), [0, 1 / 3, 2 / 3, 2 / 3])
 
 
 def test_late_drift_against_integrated_tangential_error():
