@@ -1,8 +1,11 @@
 """Summarize the result stores of one pipeline run, and compare two runs (e.g. GPU vs CPU).
 
 Each data variable of ``metrics.zarr``, ``rf_metrics.zarr`` and ``mnist_metrics.zarr`` is reduced to
-its mean over finite entries (and kept whole when it has at most 64 entries, e.g. class counts,
-losses, biases). Two summaries are compared by the relative difference of those means.
+its mean and median over finite entries (and kept whole when it has at most 64 entries, e.g. class
+counts, losses, biases), over the whole store and per run (one value of each run dimension:
+dataset, model, seed, p, weighting, experiment). Two summaries are compared by the relative
+difference of those means and medians; the medians are robust to a few samples that escape, which
+a mean over a whole store is not.
 
 Usage:
     python benchmarks/compare_runs.py summarize RESULTS_DIR --out summary.json
@@ -19,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 STORES = ("metrics.zarr", "rf_metrics.zarr", "mnist_metrics.zarr")
+RUN_DIMS = ("dataset", "model", "seed", "p", "weighting", "experiment")
 WHOLE_UP_TO = 64
 log = logging.getLogger("compare_runs")
 
@@ -32,32 +36,67 @@ def summarize(results: Path) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ds = xr.open_zarr(results / store)
-        summary[store] = {name: summarize_array(ds[name].values) for name in ds.data_vars
+        summary[store] = {name: summarize_variable(ds[name]) for name in ds.data_vars
                           if np.issubdtype(ds[name].dtype, np.number) or ds[name].dtype == bool}
     return summary
 
 
-def summarize_array(values: np.ndarray) -> dict:
+def summarize_variable(array: xr.DataArray) -> dict:
+    """The whole variable's summary, with ``by_run``: one summary per run (see RUN_DIMS)."""
+    row = summarize_array(array.values)
+    run_dims = [dim for dim in RUN_DIMS if dim in array.dims]
+    if run_dims:
+        runs = array.stack(run=run_dims).transpose("run", ...)
+        values = np.asarray(runs.values, dtype=np.float64).reshape(runs.sizes["run"], -1)
+        labels = ["/".join(str(v) for v in (key if isinstance(key, tuple) else (key,)))
+                  for key in runs["run"].values]
+        row["by_run"] = {label: summarize_array(run, keep_whole=False) for label, run in zip(labels, values)}
+    return row
+
+
+def summarize_array(values: np.ndarray, keep_whole: bool = True) -> dict:
     values = np.asarray(values, dtype=np.float64)
     finite = values[np.isfinite(values)]
-    row = {"mean": float(finite.mean()) if finite.size else None, "finite": int(finite.size)}
-    if values.size <= WHOLE_UP_TO:
+    row = {"mean": float(finite.mean()) if finite.size else None,
+           "median": float(np.median(finite)) if finite.size else None, "finite": int(finite.size)}
+    if keep_whole and values.size <= WHOLE_UP_TO:
         row["values"] = [None if not np.isfinite(v) else float(v) for v in values.ravel()]
     return row
 
 
 def compare(a: dict, b: dict) -> dict:
-    """Relative difference of the means, |a - b| / max(|b|, 1e-12), per store and variable."""
+    """Relative differences |a - b| / max(|b|, 1e-12) of the means (``relative``) and, where both
+    summaries have them, the medians (``median_relative``), per store and variable; and per run
+    (``worst_run``: the run whose median differs most, with that difference)."""
     out = {}
     for store in sorted(set(a) & set(b)):
         rows = {}
         for name in sorted(set(a[store]) & set(b[store])):
-            ma, mb = a[store][name]["mean"], b[store][name]["mean"]
-            if ma is None or mb is None:
+            row = compare_rows(a[store][name], b[store][name])
+            if row is None:
                 continue
-            rows[name] = {"a": ma, "b": mb, "relative": abs(ma - mb) / max(abs(mb), 1e-12)}
+            runs_a, runs_b = a[store][name].get("by_run", {}), b[store][name].get("by_run", {})
+            per_run = {run: compare_rows(runs_a[run], runs_b[run]) for run in sorted(set(runs_a) & set(runs_b))}
+            per_run = {run: r for run, r in per_run.items() if r is not None and "median_relative" in r}
+            if per_run:
+                worst = max(per_run, key=lambda run: per_run[run]["median_relative"])
+                row["worst_run"] = {"run": worst, **per_run[worst]}
+            rows[name] = row
         out[store] = rows
     return out
+
+
+def compare_rows(a: dict, b: dict) -> dict | None:
+    if a["mean"] is None or b["mean"] is None:
+        return None
+    row = {"a": a["mean"], "b": b["mean"], "relative": relative(a["mean"], b["mean"])}
+    if a.get("median") is not None and b.get("median") is not None:
+        row.update(a_median=a["median"], b_median=b["median"], median_relative=relative(a["median"], b["median"]))
+    return row
+
+
+def relative(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(b), 1e-12)
 
 
 def load_summary(path: Path) -> dict:
@@ -83,10 +122,20 @@ def main():
     result = compare(load_summary(args.a), load_summary(args.b))
     for store, rows in result.items():
         log.info("%s", store)
-        for name, row in sorted(rows.items(), key=lambda kv: -kv[1]["relative"]):
-            log.info("  %-32s %12.5g %12.5g  rel %.2e", name, row["a"], row["b"], row["relative"])
+        for name, row in sorted(rows.items(), key=lambda kv: -kv[1].get("median_relative", kv[1]["relative"])):
+            log.info("  %-32s mean %11.5g %11.5g rel %.2e%s", name, row["a"], row["b"], row["relative"],
+                     median_text(row))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
+
+
+def median_text(row: dict) -> str:
+    if "median_relative" not in row:
+        return ""
+    text = f" | median {row['a_median']:.5g} {row['b_median']:.5g} rel {row['median_relative']:.2e}"
+    if "worst_run" in row:
+        text += f" | worst run {row['worst_run']['run']}: median rel {row['worst_run']['median_relative']:.2e}"
+    return text
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ def pipeline_rows(d, label):
            + f", {len(jobs)} jobs, peak RSS per job {peak:.0f} MB")
 
 
-def stage_ratio_rows(gpu, cpu):
+def stage_ratio_rows(gpu, cpu, name="gpu/paper.json"):
     """Per rule: seconds summed over the jobs done in both runs, GPU run vs 2-core run."""
     both = sorted(set(gpu["jobs"]) & set(cpu["jobs"]))
     rules = sorted({name.split("/")[0] for name in both})
@@ -109,7 +109,7 @@ def stage_ratio_rows(gpu, cpu):
         g = sum(gpu["jobs"][n]["seconds"] for n in names)
         c = sum(cpu["jobs"][n]["seconds"] for n in names)
         parts.append(f"{rule} {g:.0f} vs {c:.0f} s ({c / g:.2g}x)")
-    yield (f"paper pipeline per stage, GPU machine ({gpu['cores']} cores) vs 2 cores, "
+    yield (f"paper pipeline per stage, GPU machine ({gpu['cores']} cores, {name}) vs 2 cores, "
            f"summed job seconds ({len(both)} jobs done in both)", "; ".join(parts))
 
 
@@ -125,15 +125,18 @@ def main():
                ("pipeline_paper.json", lambda d: pipeline_rows(d, "paper pipeline")),
                ("pipeline_mnist.json", lambda d: pipeline_rows(d, "mnist_latent")),
                ("gpu/two_mode.json", lambda d: pipeline_rows(d, "two_mode on the GPU")),
-               ("gpu/paper.json", lambda d: pipeline_rows(d, "paper pipeline on the GPU"))]
+               ("gpu/paper.json", lambda d: pipeline_rows(d, "paper pipeline on the GPU, config/gpu.yaml")),
+               ("gpu/paper_all_gpu.json", lambda d: pipeline_rows(d, "paper pipeline on the GPU, every stage on CUDA"))]
     for name, fn in sources:
         data = load(folder, name)
         if data is not None:
             rows += list(fn(data))
-    # the 2-core run of the code the GPU run used (copied from pipeline_paper.json of that commit)
-    gpu_paper, cpu_paper = load(folder, "gpu/paper.json"), load(folder, "gpu/paper_cpu_reference.json")
-    if gpu_paper and cpu_paper:
-        rows += list(stage_ratio_rows(gpu_paper, cpu_paper))
+    # the 2-core run of the code the GPU runs used (copied from pipeline_paper_streamed.json)
+    cpu_paper = load(folder, "gpu/paper_cpu_reference.json")
+    for name in ("gpu/paper.json", "gpu/paper_all_gpu.json"):
+        gpu_paper = load(folder, name)
+        if gpu_paper and cpu_paper:
+            rows += list(stage_ratio_rows(gpu_paper, cpu_paper, name))
     metrics = load(folder, "metrics.json")
     if metrics:
         rows += [(f"trajectory metrics, {v['samples']} samples x {v['snapshots']} snapshots, n = {v['n']}, D = {v['D']}",
