@@ -11,7 +11,8 @@ cfg, sampling, seed = snakemake.params.score, snakemake.params.sampling, int(sna
 device = resolve_device(snakemake.params.device)
 latents = read_store(snakemake.input[0])["points"].values
 module = ScoreMLP(latents.shape[1], sampling["T"], sampling["t_min"], cfg["hidden"], cfg["n_fourier"],
-                  cfg["fourier_scale"], generator=generator(seed, "mnist-score-init")).to(device)
+                  cfg["fourier_scale"], generator=generator(seed, "mnist-score-init"),
+                  skip=cfg["skip"]).to(device)
 losses = train_neural_score(module, latents, cfg["weighting"], cfg["steps"], cfg["batch_size"], cfg["lr"],
                             generator=generator(seed, "mnist-score-train", device), logger=log)
 log.info("final loss (mean of last 100 steps): %.5g", losses[-100:].mean())

@@ -13,7 +13,7 @@ device = resolve_device(snakemake.params.device)
 points = read_store(snakemake.input.dataset)["points"].values
 module = ScoreMLP(
     points.shape[1], times["T"], times["t_min"], cfg["hidden"], cfg["n_fourier"],
-    cfg["fourier_scale"], generator=generator(seed, "neural-init"),
+    cfg["fourier_scale"], generator=generator(seed, "neural-init"), skip=cfg["skip"],
 ).to(device)
 losses = train_neural_score(
     module, points, cfg["weighting"], cfg["steps"], cfg["batch_size"], cfg["lr"],

@@ -1,7 +1,14 @@
 """Neural MLP score model trained by denoising score matching (science.md 4c).
 
-Parametrization (used end to end, in training and in sampling): the network predicts the noise,
-eps_theta(x, t), and score = -eps_theta / sqrt(h_t). The time input of the frozen Gaussian
+Parametrization (used end to end, in training and in sampling): the model predicts the noise,
+eps_theta(x, t), and score = -eps_theta / sqrt(h_t). With ``skip="stationary"`` (the default),
+eps_theta(x, t) = sqrt(h_t) x + net(x, t): the MLP learns the departure from the noise of the
+stationary law N(0, I), whose score -x is what p_t tends to as t grows, so the score is
+-x - net / sqrt(h_t). Without it (``skip="none"``, the plain eps-prediction), the MLP must learn
+eps ~ x at large t from a thin shell |x| ~ sqrt(D), and off that shell its linear extrapolation
+can leave too little restoring drift: in D = 64, seeds 1, 2 and 4 of the triangle run sent 67, 1
+and 24 of 2,000 samples to distances of 1e3 to 1e19; with the skip none of 5 seeds did (README
+"Neural score"). The time input of the frozen Gaussian
 Fourier embedding is the normalized log-time u = log(t / t_min) / log(T / t_min) in [0, 1], which
 spreads the geometric sampling grid evenly.
 
@@ -21,6 +28,7 @@ from ..forward import alpha, score_matching_weight, variance
 from ..progress import Progress
 
 log = logging.getLogger(__name__)
+SKIPS = ("stationary", "none")
 
 
 class ScoreMLP(nn.Module):
@@ -30,14 +38,18 @@ class ScoreMLP(nn.Module):
     ----------
     dim : D. hidden : width. n_fourier : F (even). fourier_scale : std of the frozen frequencies.
     T, t_min : the time range, for the log-time normalization. generator : torch.Generator.
+    skip : "stationary" (eps = sqrt(h_t) x + net) or "none" (eps = net); see the module docstring.
     """
 
-    def __init__(self, dim, T, t_min, hidden=512, n_fourier=128, fourier_scale=30.0, generator=None):
+    def __init__(self, dim, T, t_min, hidden=512, n_fourier=128, fourier_scale=30.0, generator=None,
+                 skip="stationary"):
         super().__init__()
         if n_fourier % 2:
             raise ValueError(f"n_fourier must be even, got {n_fourier}")
+        if skip not in SKIPS:
+            raise ValueError(f"skip must be one of {SKIPS}, got {skip!r}")
         self.hparams = dict(dim=dim, T=T, t_min=t_min, hidden=hidden, n_fourier=n_fourier,
-                            fourier_scale=fourier_scale)
+                            fourier_scale=fourier_scale, skip=skip)
         freqs = torch.randn(n_fourier // 2, generator=generator) * fourier_scale
         self.register_buffer("freqs", freqs)
         self.net = nn.Sequential(
@@ -65,7 +77,10 @@ class ScoreMLP(nn.Module):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Predicted noise eps_theta(x, t); x (B, D), t (B,) -> (B, D)."""
-        return self.net(torch.cat([x, self.embed_time(t)], dim=1))
+        eps = self.net(torch.cat([x, self.embed_time(t)], dim=1))
+        if self.hparams["skip"] == "stationary":
+            eps = eps + variance(t)[:, None].sqrt() * x
+        return eps
 
 
 class NeuralScore:
@@ -96,7 +111,8 @@ class NeuralScore:
     @classmethod
     def load(cls, path, device=None) -> "NeuralScore":
         ckpt = torch.load(path, map_location=device or "cpu", weights_only=False)
-        module = ScoreMLP(**ckpt["hparams"])
+        # checkpoints written before the skip existed are plain eps-predictions
+        module = ScoreMLP(**{"skip": "none", **ckpt["hparams"]})
         module.load_state_dict(ckpt["state_dict"])
         return cls(module.to(device or "cpu"))
 
