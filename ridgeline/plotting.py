@@ -53,9 +53,9 @@ def reach_align_slide(ridges: xr.Dataset, samples: dict, train: np.ndarray, n_pa
     return fig
 
 
-def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 200) -> plt.Figure:
+def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 200, title: str | None = None) -> plt.Figure:
     """Per-sample SCMS distance to the ridge vs inference time, with the median, per model."""
-    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.4), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False, sharey=True)
     for ax, model in zip(axes[0], models):
         d = metrics["scms_distance"].sel(model=model)
         t = metrics["t"].sel(model=model).values
@@ -68,6 +68,8 @@ def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 20
         ax.set_title(model)
     axes[0, 0].set_ylabel("distance to ridge |x - SCMS(x)|")
     axes[0, 0].legend()
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 

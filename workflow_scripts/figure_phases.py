@@ -11,8 +11,8 @@ log = configure_job(snakemake.log[0])
 cfg, models = snakemake.params.figure, snakemake.params.models
 dataset = snakemake.wildcards.dataset
 metrics = read_store(snakemake.input[0]).sel(dataset=dataset).isel(seed=0)
-fig = distance_curves(metrics, models)
-fig.suptitle(f"Reach on '{dataset}': distance of samples to the ridge of $p_t$ along the reverse process")
+fig = distance_curves(metrics, models, title=f"Reach on '{dataset}': distance of samples to the ridge of $p_t$ "
+                                            "along the reverse process")
 fig.savefig(snakemake.output.distance, dpi=cfg["dpi"])
 plt.close(fig)
 fig = phase_figure(metrics, models, snakemake.params.tube_radius)
