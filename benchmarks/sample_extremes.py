@@ -16,6 +16,7 @@ import numpy as np
 
 from ridgeline.empirical import nearest_points
 from ridgeline.io import open_store, read_store
+from ridgeline.metrics import ESCAPE_DIAMETERS, data_diameter, escaped_count
 
 log = logging.getLogger("sample_extremes")
 
@@ -39,13 +40,9 @@ def run_extremes(samples: Path, data: np.ndarray) -> dict:
         "final_p99": float(np.nanpercentile(final, 99)),
         "final_max": float(np.nanmax(final)),
         "final_nonfinite": int((~np.isfinite(final)).sum()),
-        "final_beyond_10_diameters": int((final > 10 * diameter(data)).sum()),
+        "final_beyond_10_diameters": escaped_count(final, data, ESCAPE_DIAMETERS),
         "max_per_snapshot": per_time_max,
     }
-
-
-def diameter(data: np.ndarray) -> float:
-    return float(np.linalg.norm(data.max(axis=0) - data.min(axis=0)))
 
 
 def main():
@@ -65,7 +62,7 @@ def main():
         out[name] = run_extremes(store, data)
         row = out[name]
         log.info("%-40s median %.3g p99 %.3g max %.3g beyond %d (diameter %.3g)", name, row["final_median"],
-                 row["final_p99"], row["final_max"], row["final_beyond_10_diameters"], diameter(data))
+                 row["final_p99"], row["final_max"], row["final_beyond_10_diameters"], data_diameter(data))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1))
 

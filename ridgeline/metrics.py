@@ -129,6 +129,26 @@ def near_point_counts(data, final, radius: float) -> np.ndarray:
 
 
 #: Final-sample classes of :func:`classify_final_samples`.
+ESCAPE_DIAMETERS = 10.0
+
+
+def data_diameter(data) -> float:
+    """Diagonal of the training points' bounding box; data (n, D)."""
+    data = np.asarray(data, dtype=np.float64)
+    return float(np.linalg.norm(data.max(axis=0) - data.min(axis=0)))
+
+
+def escaped_count(final_distance, data, diameters: float = ESCAPE_DIAMETERS) -> int:
+    """Samples whose final distance to the nearest training point exceeds ``diameters`` times the
+    data's diameter (or is not finite): the score model let them escape.
+
+    final_distance : (B,) distances at the final time. data : (n, D) training points.
+    """
+    final_distance = np.asarray(final_distance, dtype=np.float64)
+    far = ~(final_distance <= diameters * data_diameter(data))
+    return int(far.sum())
+
+
 CLASSES = ("near_point", "inter_mode", "off_ridge")
 
 

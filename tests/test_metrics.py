@@ -7,7 +7,7 @@ import torch
 from ridgeline.aggregate import combine_runs
 from ridgeline.datasets import named_set
 from ridgeline.empirical import SmoothedEmpirical
-from ridgeline.metrics import near_point_counts, trajectory_metrics
+from ridgeline.metrics import data_diameter, escaped_count, near_point_counts, trajectory_metrics
 
 SCMS = dict(tol=1e-8, max_iter=2000, criterion="relative", method="newton")
 
@@ -77,3 +77,11 @@ def test_classification_of_final_samples_for_two_points():
     # the reference ridge is the x axis at data scale: projections keep x, drop y
     np.testing.assert_allclose(out["projection"][2:4, 1], 0.0, atol=1e-6)
     np.testing.assert_allclose(out["ridge_distance"][:4], [0.0, 0.1, 0.05, 0.1], atol=1e-5)
+
+
+def test_escaped_count_uses_the_data_diameter_and_counts_non_finite_distances():
+    data = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])  # bounding-box diagonal 5
+    assert data_diameter(data) == 5.0
+    distances = np.array([0.1, 49.9, 50.1, 1e9, np.inf, np.nan])
+    assert escaped_count(distances, data) == 4
+    assert escaped_count(distances, data, diameters=1e9) == 2

@@ -3,6 +3,7 @@
 from ridgeline.device import resolve_device
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.io import open_store, read_store
+from ridgeline.metrics import ESCAPE_DIAMETERS, escaped_count
 from ridgeline.metrics_store import metrics_to_store
 from ridgeline.models import load_score_model
 from ridgeline.provenance import provenance
@@ -19,3 +20,11 @@ model = load_score_model(snakemake.wildcards.model, points, snakemake.input.chec
 metrics_to_store(snakemake.output[0], SmoothedEmpirical(points, device=device), run["time"].values, run["states"],
                  d, cfg, provenance("run_metrics", {"metrics": cfg, "ridge_dim": d}, int(snakemake.wildcards.seed)),
                  model, cfg["block_points"], log)
+with open_store(snakemake.output[0]) as store:
+    final_distance = store["nearest_distance"].isel(time=-1).values
+escaped = escaped_count(final_distance, points)
+if escaped:
+    log.warning("%d of %d samples ended more than %g data diameters from every training point: the %s score "
+                "let them escape. Medians and the figures are robust to them; means over samples are not "
+                "(README 'Neural score'; benchmarks/sample_extremes.py shows when they left).", escaped,
+                final_distance.size, ESCAPE_DIAMETERS, snakemake.wildcards.model)
