@@ -22,10 +22,9 @@ log = logging.getLogger("sample_extremes")
 
 
 def run_extremes(samples: Path, data: np.ndarray) -> dict:
-    """Median, 99th percentile and max distance to the nearest training point per snapshot.
-
-    Only the final snapshot and the worst snapshot are kept whole; the per-snapshot maxima are
-    listed so the first snapshot that escapes can be read off.
+    """Distances of the final samples to the nearest training point (median, 99th percentile,
+    max, non-finite and escaped counts), and the largest distance at every snapshot, from which
+    the time the first sample escapes can be read off.
     """
     with open_store(samples) as ds:
         states = ds["states"]

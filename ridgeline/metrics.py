@@ -128,7 +128,7 @@ def near_point_counts(data, final, radius: float) -> np.ndarray:
     return torch.bincount(idx[inside, 0], minlength=data.shape[0]).cpu().numpy()
 
 
-#: Final-sample classes of :func:`classify_final_samples`.
+#: A sample escaped when it ends farther than this many data diameters from every training point.
 ESCAPE_DIAMETERS = 10.0
 
 
@@ -149,6 +149,7 @@ def escaped_count(final_distance, data, diameters: float = ESCAPE_DIAMETERS) -> 
     return int(far.sum())
 
 
+#: Final-sample classes of :func:`classify_final_samples`.
 CLASSES = ("near_point", "inter_mode", "off_ridge")
 
 

@@ -8,9 +8,10 @@ stationary law N(0, I), whose score -x is what p_t tends to as t grows, so the s
 eps ~ x at large t from a thin shell |x| ~ sqrt(D), and off that shell its linear extrapolation
 can leave too little restoring drift: in D = 64, seeds 1, 2 and 4 of the triangle run sent 67, 1
 and 24 of 2,000 samples to distances of 1e3 to 1e19; with the skip none of 5 seeds did (README
-"Neural score"). The time input of the frozen Gaussian
-Fourier embedding is the normalized log-time u = log(t / t_min) / log(T / t_min) in [0, 1], which
-spreads the geometric sampling grid evenly.
+"Neural score").
+
+The time input of the frozen Gaussian Fourier embedding is the normalized log-time
+u = log(t / t_min) / log(T / t_min) in [0, 1], which spreads the geometric sampling grid evenly.
 
 Training samples t log-uniformly on [t_min, T] and importance-weights each term so that the loss
 is the dt-integral of science.md: L = int w_SM(t) E|s - grad log p(x_t | x_0)|^2 dt / D, with
