@@ -17,15 +17,17 @@ include: "rules/common.smk"
 check_config("config/schema.yaml")
 check_datasets()
 check_mnist()
+check_runs()
 
 
 wildcard_constraints:
     dataset="[A-Za-z0-9_]+",
-    model="exact|neural|rf",
+    model="exact|neural|neural_gen|rf|control_[a-z_]+",
     p=r"\d+",
     weighting="1|h|h2",
     seed=r"\d+",
     experiment="[A-Za-z0-9_]+",
+    latent="score|exact|gaussian",
 
 
 include: "rules/data.smk"
@@ -34,6 +36,7 @@ include: "rules/sampling.smk"
 include: "rules/ridge.smk"
 include: "rules/metrics.smk"
 include: "rules/rf.smk"
+include: "rules/checks.smk"
 include: "rules/figures.smk"
 include: "rules/mnist.smk"
 

@@ -33,7 +33,6 @@ Usage: python benchmarks/bench_memory.py [--threads 2] [--out benchmarks/results
 import argparse
 import json
 import logging
-import math
 import resource
 import shutil
 import subprocess
@@ -123,12 +122,11 @@ def trajectory(n_samples: int, n_snapshots: int, one_block: bool = False):
                            coords={dims.TIME: times}), folder / "samples.zarr")
     del states
     run = open_store(folder / "samples.zarr")
-    cfg = {"near_radius": 0.5, "tube_radius": 0.2, "late_time": 0.1, "scms": SCMS,
-           "classify": {"time": 0.3, "tube_radius": 0.3}}
+    cfg = {"near_radius": 0.5, "tube_scale": 2.0, "scms": SCMS, "classify": {"time": 0.3, "tube_radius": 0.3}}
     quiet = logging.getLogger("quiet")
     block = n_samples * n_snapshots if one_block else METRICS_BLOCK_POINTS
-    return (lambda: metrics_to_store(folder / "metrics.zarr", dist, run["time"].values, run["states"], 1, cfg, {},
-                                     model=model, block_points=block, logger=quiet),
+    return (lambda: metrics_to_store(folder / "metrics.zarr", dist, run, 1, cfg, {}, model=model,
+                                     block_points=block, logger=quiet),
             lambda path: 0.0)
 
 

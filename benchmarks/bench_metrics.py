@@ -22,7 +22,7 @@ from ridgeline.forward import geometric_grid, log_spaced_times
 from ridgeline.metrics import trajectory_metrics
 from ridgeline.models import ExactScore
 from ridgeline.parallel import default_workers
-from ridgeline.phases import phase_summaries
+from ridgeline.phases import reach_times, tube_radius
 from ridgeline.sampling import sample, snapshot_indices
 
 log = logging.getLogger("bench_metrics")
@@ -53,7 +53,8 @@ def run(name, data, T, n_samples, n_snapshots, workers):
     start = time.perf_counter()
     ds = trajectory_metrics(SmoothedEmpirical(data), traj.times, traj.states, 1, SCMS, 0.5,
                             logging.getLogger("quiet"), model=model, workers=workers)
-    phase_summaries(ds, 0.2, 0.1)
+    times = ds["time"].values
+    reach_times(times, ds["scms_distance"].values, tube_radius(times, data.shape[1], 1, 2.0))
     seconds = time.perf_counter() - start
     log.info("%s: n=%d D=%d, %d samples x %d snapshots: %.1f s (SCMS converged %.1f%%)", name, data.shape[0],
              data.shape[1], n_samples, len(idx), seconds, 100 * float(ds["scms_converged"].mean()))

@@ -56,10 +56,12 @@ def main():
             log.warning("resuming the run in %s: only jobs not yet done there run, and the wall times of "
                         "its earlier calls are added; delete the folder for a run from scratch", work)
         work.mkdir(parents=True, exist_ok=True)
-        for name in ("Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles", "report"):
+        # the library is copied too and put first on the jobs' import path: edits to the working
+        # tree during a long run do not reach its jobs
+        for name in ("Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles", "report", "ridgeline"):
             src = ROOT / name
             if src.is_dir():
-                shutil.copytree(src, work / name, dirs_exist_ok=True)
+                shutil.copytree(src, work / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(src, work / name)
         start = time.perf_counter()
@@ -121,14 +123,15 @@ def run_snakemake(work: Path, args) -> bool:
     ``args.drain`` more seconds its whole process group is killed. Killed jobs are incomplete, so
     a later call with the same ``--keep`` re-runs them (``--rerun-incomplete``).
     """
-    configs = [str(ROOT / name) for name in (args.config, *args.overlay)]
+    configs = [str(work / name) for name in (args.config, *args.overlay)]
     cmd = [sys.executable, "-m", "snakemake", *args.targets, "--cores", str(args.cores), "--configfile",
            *configs, "--quiet", "--rerun-incomplete"]
     locks = work / ".snakemake" / "locks"
     if locks.is_dir() and any(locks.iterdir()):
         log.warning("removing the lock of an earlier, killed call in %s (snakemake --unlock)", work)
-        subprocess.run([*cmd, "--unlock"], cwd=work, env=dict(os.environ), check=True)
-    proc = subprocess.Popen(cmd, cwd=work, env=dict(os.environ), start_new_session=True)
+        subprocess.run([*cmd, "--unlock"], cwd=work, env=dict(os.environ, PYTHONPATH=str(work)), check=True)
+    env = dict(os.environ, PYTHONPATH=str(work))
+    proc = subprocess.Popen(cmd, cwd=work, env=env, start_new_session=True)
     try:
         code = proc.wait(timeout=args.timeout)
     except subprocess.TimeoutExpired:

@@ -32,9 +32,11 @@ def _stack(runs: dict, key_dims: list) -> xr.Dataset:
 
 def _indexed(ds: xr.Dataset) -> xr.Dataset:
     """Replace the time coordinate by the snapshot index and keep the times as variable ``t``."""
-    t = ds[dims.TIME].values
-    ds = ds.drop_vars(dims.TIME).assign_coords({dims.TIME: np.arange(t.size)})
-    for dim in (dims.TRAIN, dims.COORD):  # sizes differ between datasets: index them so they pad
+    for dim in (dims.TRAIN, dims.COORD, dims.SAMPLE):  # sizes differ between runs: index them so they pad
         if dim in ds.dims and dim not in ds.coords:
             ds = ds.assign_coords({dim: np.arange(ds.sizes[dim])})
+    if dims.TIME not in ds.coords:
+        return ds
+    t = ds[dims.TIME].values
+    ds = ds.drop_vars(dims.TIME).assign_coords({dims.TIME: np.arange(t.size)})
     return ds.assign(t=variable(t, (dims.TIME,), "inference time t"))

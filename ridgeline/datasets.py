@@ -96,6 +96,12 @@ def embed(points: np.ndarray, dim: int, seed: int) -> np.ndarray:
     return points @ q.T
 
 
+def is_collinear(data, rtol: float = 1e-10) -> bool:
+    """True when the centred training points (n, D) span one dimension, as the controls' closed forms need."""
+    s = np.linalg.svd(np.asarray(data, dtype=np.float64) - np.mean(data, axis=0), compute_uv=False)
+    return s.size > 1 and s[0] > 0 and bool(np.all(s[1:] <= rtol * s[0]))
+
+
 def build_dataset(kind: str, points=None, file=None, embed_dim=None, embed_seed=0, name="dataset",
                   n_modes=None, dim=None, spacing=4.0, mode_seed=0):
     """Resolve a dataset entry to a validated (n, D) array.

@@ -1,4 +1,4 @@
-"""The smoothed empirical distribution p_t of a training set (science.md 2).
+"""The smoothed empirical distribution p_t of a training set (docs/science.md 2).
 
 p_t(x) = (1/n) sum_i N(x; a_t x_i, h_t I). Every quantity is a softmax-weighted moment of the
 scaled training points y_i = a_t x_i, computed in float64 with a streaming logsumexp over chunks
@@ -65,6 +65,7 @@ class SmoothedEmpirical:
         self.memory_elements = int(memory_elements)
         self.centre = self.data.mean(dim=0)
         self._span = None
+        self._in_span = None
         n, dim = self.data.shape
         self._outer = None
         if n * dim * dim <= OUTER_PRODUCT_LIMIT:
@@ -95,6 +96,18 @@ class SmoothedEmpirical:
             vh = vh.to(self.data.device)
             self._span = (vh[:k].T.contiguous(), vh[k:].T.contiguous())
         return self._span
+
+    def in_span(self) -> "SmoothedEmpirical":
+        """p_t of the training points in the coordinates of their span: y_i = B^T (x_i - c), (n, k).
+
+        The weights w_i(x) depend only on B^T (x - a_t c), the span coordinates of a query (the
+        complement part of x - a_t x_i is the same for every i), so moments in the span are those
+        of this k-dimensional set at the query B^T (x - a_t c), with B the basis of :meth:`span`.
+        """
+        if self._in_span is None:
+            basis = self.span()[0]
+            self._in_span = SmoothedEmpirical((self.data - self.centre) @ basis, memory_elements=self.memory_elements)
+        return self._in_span
 
     @property
     def dim(self) -> int:
@@ -226,6 +239,26 @@ class SmoothedEmpirical:
         """hess log p_t(x) = -I/h_t + Cov_w(a_t x_i)/h_t^2; shape (B, D, D)."""
         mom = self.moments(x, t, with_cov=True)
         return hessian_from_moments(mom)
+
+    def score_and_hessian_product(self, x, t, v) -> tuple[torch.Tensor, torch.Tensor]:
+        """grad log p_t(x) and (hess log p_t(x)) v without forming the Hessian; each (B, D).
+
+        H v = -v/h + Cov_w v / h^2 with Cov_w v = sum_i w_i c_i (c_i . v), c_i = a_t x_i - m_t(x),
+        taken over chunks of training points from exact differences (no second-moment cancellation).
+        """
+        x = self._check_queries(x)
+        v = torch.as_tensor(v, dtype=x.dtype, device=x.device)
+        mom = self.moments(x, t)
+        a, h = mom.a, mom.h
+        x_sq = (x**2).sum(dim=1)
+        cov_v = torch.zeros_like(x)
+        step = self._chunk(x.shape[0], self.dim)
+        for start in range(0, self.n, step):
+            sl = slice(start, start + step)
+            w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - mom.log_sum[:, None])  # (B, chunk)
+            c = a[:, :, None] * self.data[sl][None] - mom.mean[:, None, :]  # (B, chunk, D)
+            cov_v += ((w * (c @ v[:, :, None])[:, :, 0])[:, :, None] * c).sum(dim=1)
+        return mom.shift / h, -v / h + cov_v / h**2
 
     def nearest_distances(self, x, t, k: int = 2) -> torch.Tensor:
         """Distances from x to its ``k`` nearest scaled training points a_t x_i; shape (B, k)."""

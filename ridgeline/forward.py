@@ -1,4 +1,4 @@
-"""Forward Ornstein-Uhlenbeck process, time grids and quadrature weights (science.md 1, 5).
+"""Forward Ornstein-Uhlenbeck process, time grids and quadrature weights (docs/science.md 1, 5).
 
 dX = -X dt + sqrt(2) dW, so X_t | X_0 ~ N(a_t X_0, h_t I) with a_t = exp(-t), h_t = 1 - exp(-2t).
 """

@@ -1,4 +1,4 @@
-"""Ridge analysis of latent samples for several ridge dimensions at once (science.md 7, mnist_latent).
+"""Ridge analysis of latent samples for several ridge dimensions at once (docs/science.md 7, mnist_latent).
 
 One eigendecomposition of Cov_w per point serves every d*: with the score's coordinates c in the
 ascending eigenbasis, the squared residual for dimension d is the sum of the D - d smallest
@@ -23,22 +23,28 @@ from .scms import scms_project
 
 log = logging.getLogger(__name__)
 
-RIDGE_DIM = "ridge_dim"
+RIDGE_DIM = dims.RIDGE_DIM
+#: Default dimensionless eigengap h_t (lambda_d - lambda_{d+1}) from which a normal frame counts as resolved.
+DEFAULT_MIN_GAP = 1e-6
 GAP_THRESHOLD = "gap_threshold"
 
 
-def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: int | None = None) -> dict:
+def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: int | None = None,
+                      min_gap: float = DEFAULT_MIN_GAP) -> dict:
     """Ridge residuals for every d in ``ridge_dims`` from one eigendecomposition per point.
 
     Parameters
     ----------
     dist : smoothed empirical distribution. x : (B, D) points. t : time. ridge_dims : k values of d.
+    min_gap : dimensionless eigengap h_t (lambda_d - lambda_{d+1}) from which the normal frame
+        counts as resolved (below it round-off picks the frame).
 
     Returns
     -------
     dict of numpy arrays of shape (k, B): ``residual`` |P_N g|, ``scaled_residual`` h_t |P_N g|,
-    ``relative_residual`` |P_N g| / |g|, ``curvature_ok`` (lambda_{d+1} < 0), ``eigengap``
-    (lambda_d - lambda_{d+1}).
+    ``relative_residual`` |P_N g| / |g|, ``tube_ratio`` h_t |P_N g| / sqrt(h_t (D - d)) (1 for
+    a point of p_t at its typical normal distance), ``curvature_ok`` (lambda_{d+1} < 0),
+    ``eigengap`` (lambda_d - lambda_{d+1}), ``resolved`` (h_t eigengap >= min_gap).
     """
     x = dist._check_queries(x)
     D = dist.dim
@@ -57,12 +63,15 @@ def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: i
         residual = cum[:, D - dims_ - 1].clamp_min(0).sqrt().T  # (k, B)
         lam = hessian_eigenvalues(mu, h).flip(1)  # descending
         gnorm = score.norm(dim=1)
+        gap = (lam[:, dims_ - 1] - lam[:, dims_]).T
         parts.append({
             "residual": residual,
             "scaled_residual": h[:, 0] * residual,
             "relative_residual": torch.where(gnorm > 0, residual / gnorm.clamp_min(1e-300), 0 * residual),
+            "tube_ratio": h[:, 0] * residual / torch.sqrt(h[:, 0] * (D - dims_[:, None])),
             "curvature_ok": (lam[:, dims_] < 0).T,
-            "eigengap": (lam[:, dims_ - 1] - lam[:, dims_]).T,
+            "eigengap": gap,
+            "resolved": h[:, 0] * gap >= min_gap,
         })
     return {k: torch.cat([p[k] for p in parts], dim=1).cpu().numpy() for k in parts[0]}
 
@@ -104,12 +113,13 @@ def nearest_training(latents, x, memory_elements: int = DEFAULT_MEMORY_ELEMENTS)
     return idx[:, 0].cpu().numpy(), first.cpu().numpy(), ratio.cpu().numpy()
 
 
-def _snapshot_metrics(dist, times, states, ridge_dims, k: int) -> dict:
+def _snapshot_metrics(dist, times, states, ridge_dims, min_gap, k: int) -> dict:
     """:func:`multi_dim_metrics` of snapshot ``k``."""
-    return multi_dim_metrics(dist, states[k], times[k], ridge_dims)
+    return multi_dim_metrics(dist, states[k], times[k], ridge_dims, min_gap=min_gap)
 
 
-def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scms: dict, logger=log) -> xr.Dataset:
+def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scms: dict, logger=log,
+                         min_gap: float = DEFAULT_MIN_GAP) -> xr.Dataset:
     """Every ridge metric of a latent sampling run.
 
     Parameters
@@ -117,17 +127,18 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     latents : (n, D) training latents. times : (S,) snapshot times. states : (S, B, D) samples.
     ridge_dims : the d* values. gap_thresholds : eigengap thresholds for the filtered means.
     scms : options of :func:`ridgeline.scms.scms_project` for the final-time projections.
+    min_gap : dimensionless eigengap of a resolved frame (:func:`multi_dim_metrics`).
 
     Returns
     -------
     Dataset with per (ridge_dim, time, sample) residuals, curvature and eigengap; per (ridge_dim,
-    time) the curvature-satisfied fraction and per (ridge_dim, time, gap_threshold) the filtered
+    time) the curvature-satisfied and resolved fractions and per (ridge_dim, time, gap_threshold) the filtered
     mean relative and scaled residuals with their counts; per (ridge_dim, sample, coord) the SCMS
     projections of the final samples on R_{t_min}; per sample the nearest training latent.
     """
     dist = SmoothedEmpirical(latents, device=states.device)
     t_list = [float(t) for t in times]
-    one = partial(_snapshot_metrics, dist, t_list, states, list(ridge_dims))
+    one = partial(_snapshot_metrics, dist, t_list, states, list(ridge_dims), min_gap)
     with Progress(len(t_list), "latent ridge metrics", logger) as bar:
         per_time = map_items(one, range(len(t_list)), default_workers(states.device),
                              on_done=partial(bar.item_done, times=t_list))
@@ -135,6 +146,8 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     out = {name: variable(v, (RIDGE_DIM, dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name]) for name, v in stacked.items()}
     out["curvature_fraction"] = variable(stacked["curvature_ok"].mean(-1), (RIDGE_DIM, dims.TIME),
                                          "fraction of samples with lambda_{d+1} < 0", "1")
+    out["resolved_fraction"] = variable(stacked["resolved"].mean(-1), (RIDGE_DIM, dims.TIME),
+                                        "fraction of samples whose normal frame is resolved", "1")
     for name in ("relative_residual", "scaled_residual"):
         means, counts = gap_filtered_means(stacked[name], stacked["eigengap"], gap_thresholds)
         out[f"gap_filtered_{name}"] = variable(means, (RIDGE_DIM, dims.TIME, GAP_THRESHOLD),
@@ -172,6 +185,8 @@ METRIC_ATTRS = {
     "residual": ("ridge residual |P_N grad log p_t|", "1/length"),
     "scaled_residual": ("h_t-scaled ridge residual h_t |P_N grad log p_t|", "length"),
     "relative_residual": ("relative ridge residual |P_N g| / |g|", "1"),
+    "tube_ratio": ("normal distance over p_t's normal width, h_t |P_N g| / sqrt(h_t (D - d))", "1"),
     "curvature_ok": ("curvature condition lambda_{d+1} < 0", "1"),
+    "resolved": ("normal frame resolved, h_t (lambda_d - lambda_{d+1}) >= min_gap", "1"),
     "eigengap": ("Hessian eigengap lambda_d - lambda_{d+1}", "1/length^2"),
 }

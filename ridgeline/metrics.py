@@ -1,8 +1,9 @@
-"""Per-sample ridge metrics along recorded trajectories (science.md 6).
+"""Per-sample ridge metrics along recorded trajectories (docs/method.md).
 
 For every snapshot time t and sample x: ridge residuals (raw, h_t-scaled, relative), curvature
 condition, eigengap, SCMS distance to R_t, nearest-training distance to a_t x_i and its ratio to
-the second nearest; and, at the final time, counts of samples near each training point.
+the second nearest, and, with a score model, the align measurements at the ridge projection;
+at the final time, counts of samples near each training point and the final classes.
 """
 
 import logging
@@ -17,7 +18,7 @@ from . import dims
 from .empirical import SmoothedEmpirical, nearest_points
 from .io import variable
 from .parallel import default_workers, map_items
-from .phases import offset_along_error, score_error_parts
+from .phases import align_measures, score_error_parts
 from .progress import Progress
 from .ridge import ridge_frame_batched
 from .scms import scms_project
@@ -40,20 +41,21 @@ def frame_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int) -> dict:
 def snapshot_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int, scms: dict, model=None) -> dict:
     """All per-sample metrics at one snapshot time; dict of (B,) (projection: (B, D)) numpy arrays.
 
-    With a score ``model``, its score error is split along the ridge frame and the predicted
-    normal offset h_t |e_N| is added.
+    With a score ``model``, its score error at the sample is split along the ridge frame there,
+    and the align measurements at the sample's ridge projection are added
+    (:func:`ridgeline.phases.align_measures`).
     """
+    x = dist._check_queries(x)
     out = frame_metrics(dist, x, t, ridge_dim)
     proj = scms_project(dist, x, t, ridge_dim, **scms)
-    out["scms_distance"] = (proj.points - dist._check_queries(x)).norm(dim=1).cpu().numpy()
+    out["scms_distance"] = (proj.points - x).norm(dim=1).cpu().numpy()
     out["scms_converged"] = proj.converged.cpu().numpy()
     out["projection"] = proj.points.cpu().numpy()
     if model is not None:
         e_n, e_t = score_error_parts(model, dist, x, t, ridge_dim)
         out["score_error_normal"] = e_n.norm(dim=1).cpu().numpy()
         out["score_error_tangential"] = e_t.norm(dim=1).cpu().numpy()
-        out["predicted_offset"] = -math.expm1(-2 * t) * out["score_error_normal"]
-        out["normal_offset"] = offset_along_error(dist._check_queries(x), proj.points, e_n).cpu().numpy()
+        out.update({k: v.cpu().numpy() for k, v in align_measures(model, dist, x, proj.points, t, ridge_dim).items()})
     near = dist.nearest_distances(x, t, k=2).cpu().numpy()
     out["nearest_distance"] = near[:, 0]
     second = near[:, 1] if near.shape[1] > 1 else np.full(near.shape[0], np.inf)
@@ -68,14 +70,19 @@ METRIC_ATTRS = {
     "relative_residual": ("relative ridge residual |E^T g| / |g|", "1"),
     "curvature_ok": ("curvature condition lambda_{d+1} < 0 holds", "1"),
     "eigengap": ("Hessian eigengap lambda_d - lambda_{d+1}", "1/length^2"),
-    "scms_distance": ("distance to the ridge |x - SCMS(x)|", "length"),
+    "scms_distance": ("distance to the ridge |x - r|, r = SCMS(x)", "length"),
     "scms_converged": ("SCMS projection converged", "1"),
     "nearest_distance": ("distance to the nearest scaled training point a_t x_i", "length"),
     "nearest_ratio": ("nearest / second-nearest training-point distance", "1"),
-    "score_error_normal": ("normal part |P_N e| of the score error e = s_model - grad log p_t", "1/length"),
-    "score_error_tangential": ("tangential part |P_T e| of the score error", "1/length"),
-    "predicted_offset": ("predicted normal offset h_t |e_N|", "length"),
-    "normal_offset": ("displacement from the ridge along e_N / |e_N| (signed)", "length"),
+    "score_error_normal": ("normal part |P_N e| at the sample of the score error e = s_model - grad log p_t",
+                           "1/length"),
+    "score_error_tangential": ("tangential part |P_T e| of the score error at the sample", "1/length"),
+    "offset_predicted": ("predicted normal offset |h_t P_N e(r)| from the error at the ridge projection r",
+                         "length"),
+    "offset_along": ("measured normal offset P_N (x - r) along the predicted one", "length"),
+    "offset_residual": ("|P_N (x - r) - h_t P_N e(r)|, measured minus predicted normal offset", "length"),
+    "offset_measured": ("measured normal offset |P_N (x - r)| in the frame at r", "length"),
+    "projection_gap": ("dimensionless eigengap h_t (lambda_d - lambda_{d+1}) at the ridge projection r", "1"),
 }
 
 
@@ -88,7 +95,7 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
     times : (S,) snapshot times. states : (S, B, D) positions.
     scms : keyword arguments of :func:`ridgeline.scms.scms_project`.
     near_radius : radius around each training point x_i for the final counts.
-    model : optional score model; adds its score-error split and the predicted offset.
+    model : optional score model; adds its score-error split and the align measurements.
     workers : snapshots computed side by side, each on one thread (default: torch's thread count
         on the CPU, 1 on a GPU); see :mod:`ridgeline.parallel`.
 

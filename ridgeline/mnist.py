@@ -1,4 +1,4 @@
-"""MNIST-format image sets: the embedded 5,000 digits, IDX files, class filters (science.md 4d).
+"""MNIST-format image sets: the embedded 5,000 digits, IDX files, class filters (docs/science.md 4d).
 
 Images come back as float64 in [0, 1], shape (n, 784), with integer labels (n,).
 """

@@ -8,45 +8,63 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from . import dims  # noqa: E402
-from .latent_ridge import GAP_THRESHOLD, RIDGE_DIM  # noqa: E402
+from .dims import RIDGE_DIM  # noqa: E402
 
 
-def residual_statistics(ds: xr.Dataset, title: str = "") -> plt.Figure:
-    """Per d*: histograms of the raw and h_t-scaled residuals at every snapshot time (colour = t),
-    the curvature-satisfied fraction vs t, and the eigengap-filtered mean relative residual vs t."""
-    ridge_dims, times = ds[RIDGE_DIM].values, ds[dims.TIME].values
-    fig, axes = plt.subplots(len(ridge_dims), 4, figsize=(16, 3.2 * len(ridge_dims)), squeeze=False)
-    colours = plt.cm.viridis(np.linspace(0, 1, len(times)))
+#: Line styles of the latent score models: the network and its baselines.
+MODEL_STYLES = {"score": ("C0", "network"), "exact": ("C3", "exact score (memorizes)"),
+                "gaussian": ("0.4", "fitted Gaussian (no ridge)")}
+
+
+def resolved_medians(ds: xr.Dataset, name: str = "tube_ratio") -> np.ndarray:
+    """Median of ``name`` over the resolved samples at each (ridge_dim, time): NaN where none is resolved."""
+    values = np.where(ds["resolved"].values == 1, ds[name].values, np.nan)
+    with np.errstate(all="ignore"):
+        counts = np.isfinite(values).sum(-1)
+        medians = np.nanmedian(np.where(counts[..., None] > 0, values, 0.0), axis=-1)
+    return np.where(counts > 0, medians, np.nan)
+
+
+def residual_statistics(runs: dict, title: str = "", tube_scale: float = 2.0) -> plt.Figure:
+    """Per d*, the model beside its baselines at resolved times only.
+
+    Columns: the share of samples whose normal frame is resolved; the median normal distance in
+    units of p_t's normal width (tube ratio, resolved samples only; 1 is where samples of p_t sit);
+    the curvature-satisfied fraction (100 % by construction where frames are unresolved).
+
+    Parameters
+    ----------
+    runs : {model: ridge store} with the same ridge_dim values; model names as in MODEL_STYLES.
+    tube_scale : the tube ratio up to which a run reads "on the ridge" (drawn as a line).
+    """
+    first = next(iter(runs.values()))
+    ridge_dims = first[RIDGE_DIM].values
+    fig, axes = plt.subplots(len(ridge_dims), 3, figsize=(14, 3.2 * len(ridge_dims)), squeeze=False)
+    for model, ds in runs.items():
+        colour, label = MODEL_STYLES.get(model, ("C2", model))
+        times = ds[dims.TIME].values
+        medians = resolved_medians(ds)
+        for row, d in enumerate(ridge_dims):
+            sel = ds.sel({RIDGE_DIM: d})
+            axes[row, 0].plot(times, sel["resolved_fraction"].values, "o-", c=colour, label=label, ms=3)
+            axes[row, 1].plot(times, medians[row], "o-", c=colour, label=label, ms=3)
+            axes[row, 2].plot(times, sel["curvature_fraction"].values, "o-", c=colour, label=label, ms=3)
     for row, d in enumerate(ridge_dims):
-        sel = ds.sel({RIDGE_DIM: d})
-        for col, name in enumerate(("residual", "scaled_residual")):
-            ax = axes[row, col]
-            values = np.log10(np.clip(sel[name].values, 1e-12, None))
-            bins = np.linspace(np.nanmin(values), np.nanmax(values), 50)
-            for k, t in enumerate(times):
-                ax.hist(values[k], bins=bins, histtype="step", color=colours[k], label=f"t = {t:.3g}")
-            ax.set(xlabel=f"log10 {'raw' if col == 0 else 'h_t-scaled'} residual", ylabel="samples")
-            ax.set_title(f"d* = {d}: {'raw' if col == 0 else 'scaled'} residual per snapshot", fontsize=9)
-        ax = axes[row, 2]
-        ax.plot(times, sel["curvature_fraction"].values, "o-")
-        ax.set(xscale="log", ylim=(-0.02, 1.02), xlabel="inference time t", ylabel="fraction of samples")
-        ax.set_title(f"d* = {d}: curvature condition $\\lambda_{{d+1}} < 0$", fontsize=9)
-        ax.invert_xaxis()
-        ax = axes[row, 3]
-        filtered = sel["gap_filtered_relative_residual"]
-        for thr in ds[GAP_THRESHOLD].values:
-            ax.plot(times, filtered.sel({GAP_THRESHOLD: thr}).values, "o-", label=f"gap > {thr:g}")
-        values = filtered.values
-        positive = bool((np.isfinite(values) & (values > 0)).any())
-        ax.set(xscale="log", yscale="log" if positive else "linear", xlabel="inference time t",
-               ylabel="mean relative residual")
-        ax.set_title(f"d* = {d}: where the ridge is defined (gap filter)", fontsize=9)
-        if not np.isfinite(values).any():
-            ax.text(0.5, 0.5, "no sample above any gap threshold", ha="center", transform=ax.transAxes)
-        ax.invert_xaxis()
-        ax.legend(fontsize=7)
-    axes[0, 0].legend(fontsize=6, ncol=2, title="colour: time, T -> t_min", title_fontsize=6)
-    fig.suptitle(title or "Latent samples approach the ridge of p_t")
+        axes[row, 0].set_title(f"d* = {d}: frames resolved ($h_t$ gap ≥ min_gap)", fontsize=9)
+        axes[row, 0].set(ylabel="fraction of samples", ylim=(-0.02, 1.02))
+        ax = axes[row, 1]
+        ax.axhline(1.0, c="k", lw=0.8, ls=":", label="p_t's own normal width")
+        ax.axhline(tube_scale, c="k", lw=0.8, ls="--", label=f"on-ridge threshold ({tube_scale:g})")
+        ax.set(yscale="log", ylabel=r"median $h_t|P_N g| / \sqrt{h_t (D-d)}$")
+        ax.set_title(f"d* = {d}: distance to the ridge, resolved samples only (none: no point)", fontsize=9)
+        axes[row, 2].set(ylabel="fraction of samples", ylim=(-0.02, 1.02))
+        axes[row, 2].set_title(f"d* = {d}: curvature $\\lambda_{{d+1}} < 0$ (100 % by construction\n"
+                               "where H ≈ −I/h_t: read only where frames are resolved)", fontsize=9)
+        for ax in axes[row]:
+            ax.set(xscale="log", xlabel="inference time t")
+            ax.invert_xaxis()
+            ax.legend(fontsize=7)
+    fig.suptitle(title or "Latent samples and the ridge of p_t, at resolved times")
     fig.tight_layout()
     return fig
 

@@ -74,97 +74,66 @@ def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 20
     return fig
 
 
-def phase_figure(metrics: xr.Dataset, models: list[str], rho: float) -> plt.Figure:
-    """Reach (tube fraction vs t), align (offset vs h_t |e_N|), slide (late drift vs 2 int |e_T| dt)."""
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for k, model in enumerate(models):
-        m = metrics.sel(model=model)
-        t = m["t"].values
-        color = f"C{k}"
-        axes[0].plot(t, m["tube_fraction"].values, "-o", ms=3, c=color, label=model)
-        if "normal_offset" in m and np.isfinite(m["offset_ratio"].values).any():
-            late = -1
-            axes[1].scatter(m["predicted_offset"].values[late], m["normal_offset"].values[late], s=3, c=color,
-                            alpha=0.5, label=f"{model} (t = {t[late]:.2g}; ratio of means "
-                                             f"{float(m['offset_ratio'].values[late]):.2f})")
-            axes[2].scatter(m["predicted_drift"].values, m["late_drift"].values, s=3, c=color, alpha=0.5, label=model)
-    axes[0].set_xscale("log")
-    axes[0].invert_xaxis()
-    axes[0].set_xlabel("inference time t")
-    axes[0].set_ylabel(f"fraction within {rho} of the ridge")
-    axes[0].set_title("Reach: samples enter a tube around the ridge")
-    for ax, (xl, yl, title) in zip(axes[1:], [
-        (r"predicted offset $h_t |e_N|$", "measured offset along $e_N$", "Align: normal error sets the distance"),
-        (r"$2\int |e_T|\,dt$ (late phase)", "motion along the ridge (late phase)", "Slide: tangential error moves samples"),
-    ]):
-        ax.set_xscale("symlog", linthresh=1e-4)
-        ax.set_yscale("symlog", linthresh=1e-4)
-        lim = [0, max(1e-3, *ax.get_xlim(), *ax.get_ylim())]
-        ax.plot(lim, lim, "k:", lw=1, label="y = x")
-        ax.set_xlabel(xl)
-        ax.set_ylabel(yl)
-        ax.set_title(title)
-        ax.legend(fontsize=7)
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
 CLASS_COLOURS = {"near_point": "tab:red", "inter_mode": "tab:green", "off_ridge": "0.6"}
 
 
-def neural_vs_rf(ridges: xr.Dataset, samples: dict, metrics: xr.Dataset, train: np.ndarray, ridge_time: float,
+def neural_vs_rf(ridges: xr.Dataset, finals: dict, metrics: xr.Dataset, train: np.ndarray, ridge_time: float,
                  max_points: int = 1000, title: str = "") -> plt.Figure:
     """Where each score model interpolates, and the normal / tangential score errors behind it.
 
     Top row: final samples of every model over the ridge of p_t at ``ridge_time``, coloured by
     final class. Bottom row: median |P_N e| and |P_T e| of the score error vs inference time, per
-    model, and the final class fractions.
+    score run, and the final class fractions.
 
     Parameters
     ----------
-    ridges : store of the ``ridge_set`` rule. samples : {model: sample store}.
+    ridges : store of the ``ridge_set`` rule.
+    finals : {panel label: (final samples (B, 2), class index (B,) into ``metrics["class"]``)}.
     metrics : the aggregated metrics of this dataset and seed (dims model, time, sample, class).
     train : (n, 2) training points.
     """
-    models = list(samples)
-    fig, axes = plt.subplots(2, max(3, len(models)), figsize=(3.6 * max(3, len(models)), 7.0), squeeze=False)
+    names = list(finals)
+    width = max(3, len(names))
+    fig, axes = plt.subplots(2, width, figsize=(3.6 * width, 7.2), squeeze=False)
     k = int(np.abs(ridges[dims.TIME].values - ridge_time).argmin())
     pts, ok = ridges["ridge_points"].isel({dims.TIME: k}).values, ridges["on_ridge"].isel({dims.TIME: k}).values
     lim = 1.35 * np.abs(train).max()
-    for ax, model in zip(axes[0], models):
-        x = samples[model]["states"].isel({dims.TIME: -1}).values[:max_points]
-        label = metrics["final_class"].sel(model=model).values[:max_points]  # index into `class`
+    classes = [str(c) for c in metrics["class"].values]
+    for ax, name in zip(axes[0], names):
+        x, label = (np.asarray(v)[:max_points] for v in finals[name])
         ax.scatter(*pts[ok].T, s=0.3, c="0.8", rasterized=True)
-        for j, name in enumerate(metrics["class"].values):
-            colour = CLASS_COLOURS.get(str(name), "k")
+        for j, cls in enumerate(classes):
             sel = label == j
-            ax.scatter(*x[sel].T, s=2, c=colour, alpha=0.6, rasterized=True, label=f"{name} ({sel.sum()})")
+            ax.scatter(*x[sel].T, s=2, c=CLASS_COLOURS.get(cls, "k"), alpha=0.6, rasterized=True,
+                       label=f"{cls} ({sel.sum()})")
         ax.scatter(*train.T, marker="x", s=25, c="k")
         ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
-        ax.set_title(f"{model}: final samples", fontsize=9)
+        ax.set_title(name, fontsize=9)
         ax.legend(fontsize=6, markerscale=3, loc="lower right")
-    for ax in axes[0, len(models):]:
+    for ax in axes[0, len(names):]:
         ax.axis("off")
     for ax, part, what in zip(axes[1], ("normal", "tangential"), ("normal $|P_N e|$\n(sets the distance to $R_t$)",
                                                                  "tangential $|P_T e|$\n(drives the slide along $R_t$)")):
-        for model in models:
+        for model in metrics["model"].values:
             if model == "exact":
                 continue
             t = metrics["t"].sel(model=model).values
             ax.plot(t, np.nanmedian(metrics[f"score_error_{part}"].sel(model=model).values, axis=1), label=model)
         ax.set(xscale="log", yscale="log", xlabel="inference time t", ylabel="median over samples")
-        ax.set_title(f"score error, {what}", fontsize=9)
+        ax.set_title(f"score error at the samples, {what}", fontsize=9)
         ax.invert_xaxis()
         ax.legend(fontsize=7)
-    counts = metrics["class_count"].sel(model=models).values.astype(float)
-    fractions = counts / counts.sum(axis=1, keepdims=True)
-    bottom = np.zeros(len(models))
-    for j, name in enumerate(metrics["class"].values):
-        axes[1, 2].bar(models, fractions[:, j], bottom=bottom, color=CLASS_COLOURS.get(str(name)), label=str(name))
+    fractions = np.stack([np.bincount(np.asarray(v[1]), minlength=len(classes)) / len(v[1]) for v in finals.values()])
+    bottom = np.zeros(len(names))
+    short = [n.split(":")[0] for n in names]
+    for j, cls in enumerate(classes):
+        axes[1, 2].bar(short, fractions[:, j], bottom=bottom, color=CLASS_COLOURS.get(cls), label=cls)
         bottom += fractions[:, j]
     axes[1, 2].set(ylabel="fraction of final samples", title="final classes")
+    axes[1, 2].tick_params(axis="x", labelrotation=30, labelsize=7)
     axes[1, 2].legend(fontsize=7)
+    for ax in axes[1, 3:]:
+        ax.axis("off")
     fig.suptitle(title or "Interpolation depends on the architecture")
     fig.tight_layout()
     return fig

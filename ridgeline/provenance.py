@@ -1,5 +1,7 @@
 """Provenance of stored results: package version, git commit, code fingerprints."""
 
+import ast
+import functools
 import hashlib
 import json
 import subprocess
@@ -47,3 +49,75 @@ def provenance(rule: str, config_slice: dict, seed=None) -> dict:
         "config": json.dumps(config_slice, sort_keys=True, default=str),
         "seed": -1 if seed is None else int(seed),
     }
+
+
+def imported_modules(source: str, package: str = "") -> set[str]:
+    """ridgeline modules (dotted, relative to the package) that Python ``source`` imports anywhere.
+
+    ``package`` is the dotted package of the importing module (for relative imports), "" for a
+    module of the top-level package or a script outside it.
+    """
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".", 1)[1] for a in node.names if a.name.startswith("ridgeline.")}
+        elif isinstance(node, ast.ImportFrom):
+            base = _import_base(node, package)
+            if base is None:
+                continue
+            found |= {_join(base, a.name) for a in node.names if _is_module(_join(base, a.name))}
+            if base:
+                found.add(base)
+    return {name for name in found if _is_module(name)}
+
+
+def _import_base(node, package: str):
+    """The imported module of ``from X import ...`` relative to ridgeline, or None if outside it."""
+    if node.level == 0:
+        if node.module == "ridgeline":
+            return ""
+        return node.module.split(".", 1)[1] if node.module and node.module.startswith("ridgeline.") else None
+    parts = package.split(".") if package else []
+    parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+    return ".".join(p for p in [*parts, node.module or ""] if p)
+
+
+def _join(base: str, name: str) -> str:
+    return f"{base}.{name}" if base else name
+
+
+def _is_module(name: str) -> bool:
+    path = PACKAGE_DIR.joinpath(*name.split("."))
+    return bool(name) and (path.with_suffix(".py").is_file() or (path / "__init__.py").is_file())
+
+
+def module_closure(modules) -> set[str]:
+    """The ridgeline modules ``modules`` import, directly or through each other (packages as one unit)."""
+    todo, seen = list(modules), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = PACKAGE_DIR.joinpath(*name.split("."))
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
+        for file in files:
+            todo += sorted(_file_imports(file) - seen)
+    return {name for name in seen if not any(name.startswith(f"{other}.") for other in seen)}
+
+
+@functools.lru_cache(maxsize=None)
+def _file_imports(file: Path) -> frozenset[str]:
+    """imported_modules of one file of the package, parsed once per process (the DAG asks per rule)."""
+    rel = file.relative_to(PACKAGE_DIR).with_suffix("")
+    return frozenset(imported_modules(file.read_text(), ".".join(rel.parts[:-1])))
+
+
+#: Modules that cannot change a result (store attributes, progress logging): left out of fingerprints.
+NOT_NUMERICAL = frozenset({"provenance", "progress"})
+
+
+def script_fingerprint(script) -> str:
+    """Code fingerprint of every ridgeline module a workflow script uses, directly or transitively
+    (except :data:`NOT_NUMERICAL`), so no rule can miss a module its results depend on."""
+    return code_fingerprint(*(module_closure(imported_modules(Path(script).read_text())) - NOT_NUMERICAL))

@@ -1,4 +1,4 @@
-"""Excess loss of random-feature readouts and its split into normal and tangential parts.
+"""Excess loss of score models (random-feature readouts, networks) split into normal and tangential parts.
 
 By Pythagoras L(W) - L* = (1/D) E[lambda |m_W - m_t|^2] (m_t the exact posterior mean). The error
 e = m_W - m_t at each quadrature point (x, t) is split with the ridge frame of p_t at x:
@@ -12,9 +12,9 @@ import torch
 
 from .empirical import SmoothedEmpirical
 from .progress import Progress
-from .ridge import frame_from_moments
 from .rf_moments import quadrature_batches
 from .rf_quadrature import Quadrature
+from .ridge import frame_from_moments
 
 
 @dataclass
@@ -38,16 +38,34 @@ class ExcessLoss:
 def excess_loss(features, data, W: torch.Tensor, weighting: str, quad: Quadrature, ridge_dim: int = 1,
                 rows: int = 8192, logger=None) -> ExcessLoss:
     """Excess loss of readouts W (G, D, p) split along the ridge frames of p_t."""
-    data = torch.as_tensor(data, dtype=torch.float64, device=features.device)
-    W = W.to(data.device, torch.float64)
+    W = W.to(features.device, torch.float64)
+
+    def readout_means(blk):
+        return torch.einsum("rp,gdp->grd", blk.features(features), W)
+
+    return excess_loss_split(readout_means, W.shape[0], data, weighting, quad, ridge_dim, rows, logger,
+                             f"RF excess loss (w_SM={weighting})", features.device)
+
+
+def excess_loss_split(posterior_means, n_models: int, data, weighting: str, quad: Quadrature, ridge_dim: int = 1,
+                      rows: int = 8192, logger=None, label: str = "excess loss", device=None) -> ExcessLoss:
+    """Excess loss of G score models, each split along the ridge frames of p_t at the quadrature points.
+
+    Parameters
+    ----------
+    posterior_means : callable(block) -> (G, R, D) posterior means m(x, t) of the G models at the
+        R points ``block.x`` and times ``block.t`` of a :class:`ridgeline.rf_moments.QuadratureBlock`.
+    n_models : G. data : (n, D) training points. quad : the quadrature (time and normal rules).
+    """
+    data = torch.as_tensor(data, dtype=torch.float64, device=device)
     dist = SmoothedEmpirical(data)
-    sums = torch.zeros(4, W.shape[0], dtype=torch.float64, device=data.device)
+    sums = torch.zeros(4, n_models, dtype=torch.float64, device=data.device)
     total = quad.t.numel() * data.shape[0] * quad.z_weights.shape[0]
-    progress = Progress(total, f"RF excess loss (w_SM={weighting})", logger) if logger else None
+    progress = Progress(total, label, logger) if logger else None
     for blk in quadrature_batches(data, quad, weighting, rows):
         mom = dist.moments(blk.x, blk.t, with_cov=True)
         frame = frame_from_moments(mom, ridge_dim, span=dist.span())
-        m_w = torch.einsum("rp,gdp->grd", blk.features(features), W)
+        m_w = posterior_means(blk)
         err = m_w - mom.mean[None]
         coef = torch.einsum("rdk,grd->grk", frame.normal, err)
         sq_err, sq_normal = (err**2).sum(2), (coef**2).sum(2)

@@ -1,8 +1,8 @@
-"""Closed-form gradient flow of the random-feature readout and its loss (science.md 4b).
+"""Closed-form gradient flow of the random-feature readout and its loss (docs/science.md 4b).
 
 Parametrization: m = A s / sqrt(p) with W = A / sqrt(p). Plain gradient descent on L(A) with rate
 eta, A <- A - eta dL/dA, advances the flow time tau by eta / D, where the flow is
-dA/dtau = -2 (A U/p - V/sqrt(p)), i.e. dW/dtau = -(2/p) (W U - V). (science.md writes the flow
+dA/dtau = -2 (A U/p - V/sqrt(p)), i.e. dW/dtau = -(2/p) (W U - V). (docs/science.md writes the flow
 as dW/dtau = -2 (W U - V) with U, V of the normalized features s / sqrt(p); the two agree.)
 Solution: W(tau) = W_inf + (W_0 - W_inf) exp(-2 tau U / p), W_inf = V U^+ + W_0 (I - U U^+),
 evaluated for every tau from one eigendecomposition of U.

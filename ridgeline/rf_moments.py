@@ -1,4 +1,4 @@
-"""Moment matrices of the random-feature loss (science.md 4b).
+"""Moment matrices of the random-feature loss (docs/science.md 4b).
 
 With features s = s(x, t), x = a_t y + sqrt(h_t) z, y = a_t x_i and lambda(t) = w_SM(t) / h_t^2:
 U = E[lambda s s^T] (p x p), V = E[lambda y s^T] (D x p), c = E[lambda |y|^2], and the loss is

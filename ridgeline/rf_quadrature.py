@@ -1,4 +1,4 @@
-"""Quadrature rules for the random-feature moments (science.md 4b).
+"""Quadrature rules for the random-feature moments (docs/science.md 4b).
 
 Expectations over z ~ N(0, I_D): a tensor Gauss-Hermite rule for D <= 3, scrambled Sobol points
 mapped through the normal quantile (randomized quasi-Monte Carlo) above, with an independent
@@ -87,7 +87,7 @@ def panel_rule(t0: float, T: float, n_frequencies: int, order: int = 4, geometri
 
 def build_quadrature(dim: int, t0: float, T: float, time_rule: str, n_time: int, n_frequencies: int,
                      z_rule: str, z_order: int, n_qmc: int, seed: int = 0) -> Quadrature:
-    """The (t, z) rule of science.md 4b from config-level choices.
+    """The (t, z) rule of docs/science.md 4b from config-level choices.
 
     time_rule : "simpson" (n_time uniform nodes) or "panels" (Gauss-Legendre, see :func:`panel_rule`).
     z_rule : "auto" (Gauss-Hermite of order z_order per axis for D <= 3, else "qmc"), "gauss_hermite",

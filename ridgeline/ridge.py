@@ -1,4 +1,4 @@
-"""Ridge geometry of p_t from its Hessian (science.md 3).
+"""Ridge geometry of p_t from its Hessian (docs/science.md 3).
 
 Eigenpairs of H = hess log p_t(x), lambda_1 >= ... >= lambda_D. For ridge dimension d the normal
 frame is E = [v_{d+1} .. v_D]; the ridge is where E E^T grad log p_t = 0 and lambda_{d+1} < 0.
@@ -171,3 +171,31 @@ def ridge_frame_batched(dist: SmoothedEmpirical, x, t, ridge_dim: int, batch: in
     for start in range(0, x.shape[0], batch):
         sl = slice(start, start + batch)
         yield sl, ridge_frame(dist, x[sl], t, ridge_dim)
+
+
+def span_tangents(dist: SmoothedEmpirical, x, t, ridge_dim: int) -> torch.Tensor | None:
+    """Tangent frames of p_t at x (B, D) from the k x k covariance in the span of the data; (B, D, d).
+
+    The same tangent as :func:`ridge_frame` (the top d eigenvectors of Cov_w, which lies in the
+    span), at O(B n k + B k^3) cost instead of forming (B, D, D) matrices. None when the data span
+    all of R^D or fewer than d dimensions (use :func:`ridge_frame`).
+    """
+    cov = span_covariance(dist, x, t, ridge_dim)
+    if cov is None:
+        return None
+    basis, cov, h = cov
+    _, vectors = symmetric_eigh(cov, atol=1e-12 * h[:, 0])
+    return basis @ vectors[:, :, basis.shape[1] - ridge_dim:]
+
+
+def span_covariance(dist: SmoothedEmpirical, x, t, ridge_dim: int):
+    """(basis (D, k), Cov_w in span coordinates (B, k, k), h_t (B, 1)) at x (B, D), or None when the
+    data span all of R^D or fewer than d dimensions (see :func:`span_tangents`)."""
+    basis = dist.span()[0]
+    k = basis.shape[1]
+    if not ridge_dim <= k < dist.dim:
+        return None
+    x = dist._check_queries(x)
+    a, h = dist._times(x, t)
+    mom = dist.in_span().moments((x - a * dist.centre) @ basis, t, with_cov=True)
+    return basis, mom.cov, h

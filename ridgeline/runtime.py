@@ -4,8 +4,6 @@ import hashlib
 import logging
 import sys
 
-import torch
-
 
 def configure_job(log_path=None, threads: int = 1, name: str = "ridgeline") -> logging.Logger:
     """Send log records to ``log_path`` (and to stderr when no path is given); set torch threads."""
@@ -14,7 +12,8 @@ def configure_job(log_path=None, threads: int = 1, name: str = "ridgeline") -> l
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
-    torch.set_num_threads(max(1, int(threads)))
+    if "torch" in sys.modules:  # jobs that never import torch (aggregates, reports) do not pay for it
+        sys.modules["torch"].set_num_threads(max(1, int(threads)))
     logger = logging.getLogger(name)
 
     def log_uncaught(kind, value, tb):
@@ -31,8 +30,10 @@ def derived_seed(seed: int, stream: str) -> int:
     return int.from_bytes(digest[:8], "little") >> 1
 
 
-def generator(seed: int, stream: str, device="cpu") -> torch.Generator:
+def generator(seed: int, stream: str, device="cpu"):
     """A torch.Generator on ``device`` seeded for ``stream``; the only randomness a job uses."""
+    import torch
+
     return torch.Generator(device=device).manual_seed(derived_seed(seed, stream))
 
 
@@ -45,6 +46,6 @@ class BlockStreams:
     def __init__(self, seed: int, stream: str, device="cpu"):
         self.seed, self.stream, self.device = int(seed), stream, device
 
-    def __call__(self, k: int) -> torch.Generator:
+    def __call__(self, k: int):
         name = self.stream if k == 0 else f"{self.stream}/block{int(k)}"
         return generator(self.seed, name, self.device)

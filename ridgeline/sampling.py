@@ -1,4 +1,4 @@
-"""Reverse-time samplers with trajectory snapshots (science.md 5).
+"""Reverse-time samplers with trajectory snapshots (docs/science.md 5).
 
 Time labels are forward-process times running from T down to t_min on a decreasing grid.
 Euler-Maruyama:   y <- y + [y + 2 s(y, t)] dt + sqrt(2 dt) xi
@@ -45,15 +45,14 @@ def snapshot_indices(grid: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
     return torch.unique(dist.argmin(dim=1))
 
 
-def reverse_sde_step(score, y, t, t_next, generator):
-    """One Euler-Maruyama step of the reverse SDE from t to t_next < t."""
+def reverse_sde_step(score, y, t, t_next, noise):
+    """One Euler-Maruyama step of the reverse SDE from t to t_next < t; noise (B, D) ~ N(0, I)."""
     dt = t - t_next
-    noise = torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device)
     return y + (y + 2.0 * score(y, t)) * dt + (2.0 * dt) ** 0.5 * noise
 
 
-def probability_flow_step(score, y, t, t_next, generator=None):
-    """One Heun step of the probability-flow ODE from t to t_next < t."""
+def probability_flow_step(score, y, t, t_next, noise=None):
+    """One Heun step of the probability-flow ODE from t to t_next < t (``noise`` is unused)."""
     dt = t - t_next
     k1 = y + score(y, t)
     y_pred = y + dt * k1
@@ -62,6 +61,8 @@ def probability_flow_step(score, y, t, t_next, generator=None):
 
 
 STEPPERS = {"sde": reverse_sde_step, "ode": probability_flow_step}
+#: Steppers that take Gaussian noise at every step (drawn from the run's generator, in step order).
+NOISY = {"sde"}
 
 
 #: Samples integrated together by default; more are drawn in blocks, each from its own random stream.
@@ -73,15 +74,45 @@ def snapshot_times(grid: torch.Tensor, snapshot_idx) -> torch.Tensor:
     return grid[torch.as_tensor(list(_snapshot_slots(snapshot_idx)), device=grid.device)].clone()
 
 
-def _integrate(step, score, y, times: list, slots: dict, generator, record, bar) -> None:
-    """Step ``y`` along ``times``; call ``record(slot, y)`` at the grid indices in ``slots``."""
+def _integrate(method: str, score, y, times: list, slots: dict, generator, record, bar, companion=None) -> None:
+    """Step ``y`` along ``times``; call ``record(slot, y)`` at the grid indices in ``slots``.
+
+    ``companion`` (optional, see :class:`ridgeline.coupling.SlideCoupling`) is started at the
+    first grid time at or below its ``start_time`` and then stepped with the same noise as ``y``;
+    inside its window ``record`` also receives ``companion=`` its state.
+    """
+    step = _stepper(method)
+    state = None
     if 0 in slots:
         record(slots[0], y)
     for i in range(len(times) - 1):
-        y = step(score, y, times[i], times[i + 1], generator)
+        t, t_next = times[i], times[i + 1]
+        noise = torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device) if method in NOISY else None
+        if companion is not None and state is None and t <= companion.start_time:
+            state = companion.start(y, t)
+        if state is None:
+            y = step(score, y, t, t_next, noise)
+        else:
+            first = _FirstCall(score)
+            y_next = step(first, y, t, t_next, noise)
+            state.step(step, y, first.value, t, t_next, noise)
+            y = y_next
         if i + 1 in slots:
-            record(slots[i + 1], y)
+            record(slots[i + 1], y) if state is None else record(slots[i + 1], y, companion=state)
         bar.update(1)
+
+
+class _FirstCall:
+    """A score callable that keeps its first value (the model score at the step's start)."""
+
+    def __init__(self, score):
+        self.score, self.value = score, None
+
+    def __call__(self, x, t):
+        out = self.score(x, t)
+        if self.value is None:
+            self.value = out
+        return out
 
 
 def _stepper(method: str):
@@ -108,7 +139,7 @@ def sample(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: to
     generator : torch.Generator on ``device``: the only source of randomness.
     y0 : optional (n_samples, dim) start at grid[0] instead of N(0, I) draws.
     """
-    step = _stepper(method)
+    _stepper(method)
     slots = _snapshot_slots(snapshot_idx)
     if y0 is None:
         y = torch.randn(n_samples, dim, generator=generator, dtype=torch.float64, device=device)
@@ -116,13 +147,13 @@ def sample(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: to
         y = torch.as_tensor(y0, dtype=torch.float64, device=device).clone()
     states = torch.empty(len(slots), *y.shape, dtype=y.dtype, device=y.device)
     with Progress(len(grid) - 1, f"sample ({method})", logger) as bar:
-        _integrate(step, model.score, y, grid.tolist(), slots, generator, states.__setitem__, bar)
+        _integrate(method, model.score, y, grid.tolist(), slots, generator, states.__setitem__, bar)
     return Trajectory(snapshot_times(grid, snapshot_idx), states)
 
 
 def sample_in_blocks(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: torch.Tensor,
                      method: str, streams, record, block_samples: int = DEFAULT_BLOCK_SAMPLES,
-                     device=None, logger=log, group_size: int = 1) -> torch.Tensor:
+                     device=None, logger=log, group_size: int = 1, coupling=None) -> torch.Tensor:
     """Sample in blocks of at most ``block_samples``, handing each snapshot of a block to ``record``.
 
     Memory is that of one block, however many samples are asked for. Block k starts from its own
@@ -139,12 +170,16 @@ def sample_in_blocks(model, n_samples: int, dim: int, grid: torch.Tensor, snapsh
         for the m samples of the block, group-major.
     group_size : models evaluated on G groups of equal size (a stack of random-feature models, one
         per tau) take G rows per sample: each block holds its m samples of every group.
+    coupling : optional :class:`ridgeline.coupling.SlideCoupling`: over its window the first
+        ``coupling.n_samples`` samples of the first block are also integrated with the exact score
+        from the same states and noise, and ``record`` receives ``companion=`` its state at the
+        snapshots inside the window (block 0 only).
 
     Returns
     -------
     (S,) the grid times of the snapshots.
     """
-    step = _stepper(method)
+    _stepper(method)
     slots = _snapshot_slots(snapshot_idx)
     times = grid.tolist()
     starts = range(0, n_samples, max(1, int(block_samples)))
@@ -155,9 +190,10 @@ def sample_in_blocks(model, n_samples: int, dim: int, grid: torch.Tensor, snapsh
             gen = streams(k)
             rows = group_size * (samples.stop - samples.start)
             y = torch.randn(rows, dim, generator=gen, dtype=torch.float64, device=device)
-            _integrate(step, model.score, y, times, slots, gen, partial(_record_block, record, samples), bar)
+            _integrate(method, model.score, y, times, slots, gen, partial(_record_block, record, samples), bar,
+                       coupling if k == 0 else None)
     return snapshot_times(grid, snapshot_idx)
 
 
-def _record_block(record, samples: slice, slot: int, y: torch.Tensor) -> None:
-    record(slot, samples, y)
+def _record_block(record, samples: slice, slot: int, y: torch.Tensor, **companion) -> None:
+    record(slot, samples, y, **companion)

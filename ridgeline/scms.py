@@ -1,4 +1,4 @@
-"""Subspace-constrained mean shift (Ozertem & Erdogmus 2011) on p_t, batched (science.md 3).
+"""Subspace-constrained mean shift (Ozertem & Erdogmus 2011) on p_t, batched (docs/science.md 3).
 
 x <- x + E E^T (m_t(x) - x), with the normal frame E recomputed at every step; fixed points are
 ridge points. Converged points are frozen, so each iteration only touches the active ones.

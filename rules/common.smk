@@ -5,8 +5,8 @@ import jsonschema
 import yaml
 from snakemake.utils import validate
 
-from ridgeline.datasets import DatasetError, build_dataset
-from ridgeline.provenance import code_fingerprint
+from ridgeline.datasets import DatasetError, build_dataset, is_collinear
+from ridgeline.provenance import script_fingerprint
 
 
 def check_config(schema_path):
@@ -127,12 +127,15 @@ def dataset_time_range(wildcards):
 
 
 def model_checkpoint(wildcards):
-    """The trained model a sampling or metrics job needs (none for the exact score).
+    """The trained model a sampling or metrics job needs (none for the exact score and controls).
 
-    neural: the network checkpoint; rf: the moments and flow stores of score_runs.rf's run.
+    neural: the network checkpoint; neural_gen: the generalizing checkpoint the neural sweep
+    chose; rf: the moments and flow stores of score_runs.rf's run.
     """
-    if wildcards.model == "exact":
+    if wildcards.model == "exact" or wildcards.model.startswith("control_"):
         return []
+    if wildcards.model == "neural_gen":
+        return f"results/neural_sweep/{wildcards.dataset}/seed{wildcards.seed}_generalizing.pt"
     if wildcards.model == "rf":
         rf = config["score_runs"]["rf"]
         run = f"{wildcards.dataset}/p{rf['p']}/w{rf['weighting']}/seed{wildcards.seed}.zarr"
@@ -148,22 +151,96 @@ def rf_score_tau(wildcards):
 
 
 def score_runs():
-    """(dataset, model) of every score run: score_runs.models on every dataset, plus ``rf`` on
-    the datasets of score_runs.rf."""
+    """(dataset, model) of every score run: score_runs.models on every dataset, ``neural_gen``
+    (the sweep's generalizing checkpoint) on the datasets of neural_sweep, and ``rf`` on the
+    datasets of score_runs.rf."""
     runs = [
         (d, m)
         for d in config["score_runs"]["datasets"]
         for m in config["score_runs"]["models"]
     ]
+    runs += [(d, "neural_gen") for d in sweep_datasets()]
     rf = config["score_runs"].get("rf")
     if rf:
         runs += [(d, "rf") for d in rf["datasets"]]
     return runs
 
 
+def sweep_datasets():
+    """Datasets of the neural training-length sweep (none without neural score runs)."""
+    if "neural" not in config["score_runs"]["models"]:
+        return []
+    return list(config["neural_sweep"]["datasets"])
+
+
+def control_runs():
+    """(dataset, control model) of every control run (first seed only)."""
+    return [
+        (d, f"control_{c}")
+        for d in config["controls"]["datasets"]
+        for c in config["controls"]["models"]
+    ]
+
+
+def control_section(wildcards):
+    """The controls config section for control runs (None for score runs, so a change to the
+    controls re-runs only them)."""
+    if wildcards.model.startswith("control_"):
+        return canonical(config["controls"])
+    return None
+
+
+def slide_coupling_section():
+    """The slide keys the sampling jobs depend on: where the coupling starts and how many samples."""
+    slide = config["checks"]["slide"]
+    return {
+        "start_time": float(slide["start_time"]),
+        "n_samples": int(slide["n_samples"]),
+    }
+
+
+def sweep_section():
+    """The neural_sweep keys the sweep jobs depend on (not its dataset list)."""
+    return canonical(
+        {k: v for k, v in config["neural_sweep"].items() if k != "datasets"}
+    )
+
+
+def sweep_quadrature_section():
+    """The quadrature of the sweep's excess loss: the RF rule with the sweep's own z_order."""
+    rf = config["rf"]
+    return canonical(
+        {
+            **rf["quadrature"],
+            "z_order": config["neural_sweep"]["z_order"],
+            "t0": rf["t0"],
+            "n_frequencies": rf["n_frequencies"],
+        }
+    )
+
+
+def sweep_stores():
+    """Every neural sweep store (order: datasets, then seeds)."""
+    return [
+        f"results/neural_sweep/{d}/seed{s}.zarr"
+        for d in sweep_datasets()
+        for s in config["seeds"]
+    ]
+
+
+def control_metrics_stores():
+    """The metrics stores of the control runs and of the exact runs they compare with."""
+    seed = config["seeds"][0]
+    runs = control_runs() + [(d, "exact") for d in config["controls"]["datasets"]]
+    return [f"results/run_metrics/{d}/{m}/seed{seed}.zarr" for d, m in runs]
+
+
 def dataset_models(wildcards):
-    """The score models run on one dataset, in score_runs order."""
-    return [m for d, m in score_runs() if d == wildcards.dataset]
+    """The score models run on one dataset: exact first, then the generalizing neural checkpoint
+    beside the fully trained (memorizing) network, then rf."""
+    order = ["exact", "neural_gen", "neural", "rf"]
+    models = [m for d, m in score_runs() if d == wildcards.dataset]
+    return sorted(models, key=order.index)
 
 
 def neural_vs_rf_datasets():
@@ -197,9 +274,13 @@ def snapshot_section():
     return {key: config["sampling"][key] for key in ("grid", "n_steps", "n_snapshots")}
 
 
-def fingerprint(*modules):
-    """Code fingerprint of library modules: a param, so code changes re-run the rule."""
-    return code_fingerprint(*modules)
+def script_code(script):
+    """Code fingerprint of every library module the rule's script imports, directly or through
+    other modules: a param, so a change to any code the results depend on re-runs the rule.
+    """
+    return script_fingerprint(
+        os.path.join(workflow.basedir, "workflow_scripts", f"{script}.py")
+    )
 
 
 def planar_datasets():
@@ -227,11 +308,44 @@ def figure_inputs(wildcards):
         f"samples_{model}": f"results/sample/{wildcards.dataset}/{model}/seed{seed}.zarr"
         for model in dataset_models(wildcards)
     }
+    sweep = (
+        [f"results/neural_sweep/{wildcards.dataset}/seed{seed}.zarr"]
+        if wildcards.dataset in sweep_datasets()
+        else []
+    )
     return {
         "dataset": f"results/prepare_dataset/{wildcards.dataset}.zarr",
         "ridges": f"results/ridge_set/{wildcards.dataset}.zarr",
         "metrics": "results/metrics.zarr",
+        "sweep": sweep,
         **samples,
+    }
+
+
+def dataset_controls(wildcards):
+    """The controls run on one dataset (names without the ``control_`` prefix)."""
+    if wildcards.dataset not in config["controls"]["datasets"]:
+        return []
+    return list(config["controls"]["models"])
+
+
+def dataset_dim(wildcards):
+    """The dimension D of a dataset's points."""
+    return int(build_dataset(**dataset_arguments(wildcards.dataset)).shape[1])
+
+
+def phase_figure_inputs(wildcards):
+    """Inputs of the checks figure of a dataset: metrics, checks, and its controls' stores and report."""
+    seed = config["seeds"][0]
+    controls = dataset_controls(wildcards)
+    return {
+        "metrics": "results/metrics.zarr",
+        "checks": "results/checks.json",
+        "controls": [
+            f"results/run_metrics/{wildcards.dataset}/control_{c}/seed{seed}.zarr"
+            for c in controls
+        ],
+        "control_report": ["results/controls.json"] if controls else [],
     }
 
 
@@ -255,7 +369,48 @@ def get_final_outputs():
     outputs += expand(
         "results/figures/neural_vs_rf_{dataset}.png", dataset=neural_vs_rf_datasets()
     )
+    outputs += ["results/checks.json"]
+    if control_runs():
+        outputs += ["results/controls.json"]
+    if sweep_datasets():
+        outputs += ["results/neural_sweep.zarr", "results/figures/neural_sweep.png"]
+    if sweep_datasets() or rf_runs():
+        outputs += ["results/figures/align_vs_loss.png"]
     return outputs + rf_final_outputs() + mnist_final_outputs()
+
+
+def check_runs():
+    """Cross-key rules of neural_sweep, checks and controls that the schema cannot express."""
+    runs, sampling = config["score_runs"], config["sampling"]
+    outside = sorted(set(config["neural_sweep"]["datasets"]) - set(runs["datasets"]))
+    if outside:
+        raise ValueError(
+            f"neural_sweep.datasets {outside} must also be in score_runs.datasets"
+        )
+    neural = config["neural"]
+    late = sorted(c for c in neural["checkpoints"] if c > neural["steps"])
+    if late:
+        raise ValueError(
+            f"neural.checkpoints {late} lie beyond neural.steps = {neural['steps']}"
+        )
+    controls = config["controls"]
+    outside = sorted(set(controls["datasets"]) - set(runs["datasets"]))
+    if outside or (controls["datasets"] and "exact" not in runs["models"]):
+        raise ValueError(
+            f"controls.datasets {controls['datasets']} must be in score_runs.datasets, "
+            "with `exact` in score_runs.models (the controls are judged against the exact score)"
+        )
+    for name in controls["datasets"]:
+        if not is_collinear(build_dataset(**dataset_arguments(name))):
+            raise ValueError(
+                f"controls.datasets: '{name}' is not collinear; the controls' known answers "
+                "need training points on a line (e.g. two_mode, or two_mode embedded)"
+            )
+    start = float(config["checks"]["slide"]["start_time"])
+    if not float(sampling["t_min"]) < start:
+        raise ValueError(
+            f"checks.slide.start_time = {start} must exceed sampling.t_min = {sampling['t_min']}"
+        )
 
 
 def dataset_params(wildcards):
@@ -356,6 +511,11 @@ def rf_gd_section():
     )
 
 
+def job_threads(stage):
+    """Torch threads of ``stage``'s jobs: its entry in ``stage_threads``, else ``threads``."""
+    return int(config.get("stage_threads", {}).get(stage, config.get("threads", 2)))
+
+
 def stage_device(stage):
     """The torch device of ``stage``'s jobs: its entry in ``stage_devices``, else ``device``."""
     return config.get("stage_devices", {}).get(stage, config.get("device", "auto"))
@@ -368,12 +528,12 @@ def gpu_request(stage):
     how many of them share the GPUs at once, and a stage moved to the CPU with ``stage_devices``
     asks for none.
     """
-    import torch
-
     device = stage_device(stage)
-    return int(
-        device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
-    )
+    if device != "auto":
+        return int(device.startswith("cuda"))
+    import torch  # seconds to import: only when the answer needs it
+
+    return int(torch.cuda.is_available())
 
 
 def mnist_experiment(wildcards):
@@ -388,25 +548,44 @@ def mnist_time_range():
     return {"T": float(sampling["T"]), "t_min": float(sampling["t_min"])}
 
 
+def mnist_seeds():
+    """Seeds of the MNIST experiments: mnist.seeds, by default the first of `seeds`."""
+    return list(config["mnist"].get("seeds", config["seeds"][:1]))
+
+
+def mnist_models():
+    """Latent score models of every MNIST run: the network (`score`) and mnist.baselines."""
+    return ["score", *config["mnist"]["baselines"]]
+
+
 def mnist_stores(kind):
-    """The per-run stores ``kind`` (ridge, latents, ...) of every MNIST experiment and seed."""
-    suffix = "latents.zarr" if kind == "latents" else f"{kind}.zarr"
-    return [
-        f"results/mnist/{e}/seed{s}/{suffix}"
+    """The per-run stores ``kind`` (ridge, latents) of every MNIST experiment, seed and, for
+    ridge stores, latent score model."""
+    runs = [
+        f"results/mnist/{e}/seed{s}"
         for e in config["mnist"]["runs"]
-        for s in config["seeds"]
+        for s in mnist_seeds()
     ]
+    if kind == "latents":
+        return [f"{run}/latents.zarr" for run in runs]
+    return [f"{run}/{kind}/{m}.zarr" for run in runs for m in mnist_models()]
+
+
+def mnist_model_input(wildcards):
+    """What a latent sampling run needs: the trained network, or the latents its baseline is built from."""
+    run = f"results/mnist/{wildcards.experiment}/seed{wildcards.seed}"
+    return f"{run}/score.pt" if wildcards.latent == "score" else f"{run}/latents.zarr"
 
 
 def mnist_figure_inputs(wildcards):
-    """Inputs of the MNIST figures of one experiment (first seed)."""
-    run = f"results/mnist/{wildcards.experiment}/seed{config['seeds'][0]}"
+    """Inputs of the MNIST figures of one experiment (first seed): every model's ridge store."""
+    run = f"results/mnist/{wildcards.experiment}/seed{mnist_seeds()[0]}"
     return {
         "data": f"{run}/data.zarr",
         "vae": f"{run}/vae.pt",
         "latents": f"{run}/latents.zarr",
-        "samples": f"{run}/samples.zarr",
-        "ridge": f"{run}/ridge.zarr",
+        "samples": f"{run}/samples/score.zarr",
+        "ridge": [f"{run}/ridge/{m}.zarr" for m in mnist_models()],
     }
 
 
@@ -415,7 +594,7 @@ def mnist_final_outputs():
     experiments = list(config["mnist"]["runs"])
     if not experiments:
         return []
-    return ["results/mnist_metrics.zarr"] + expand(
+    return ["results/mnist_metrics.zarr", "results/mnist_checks.json"] + expand(
         "results/figures/mnist_{name}_{experiment}.png",
         name=["residuals", "decoded", "vae"],
         experiment=experiments,

@@ -9,6 +9,6 @@ rule prepare_dataset:
         "../envs/ridgeline.yaml"
     params:
         entry=dataset_params,
-        code=fingerprint("datasets", "io", "provenance"),
+        code=script_code("prepare_dataset"),
     script:
         "../workflow_scripts/prepare_dataset.py"

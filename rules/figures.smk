@@ -15,14 +15,14 @@ rule figure_reach_align_slide:
     params:
         figure=section("figures", "reach_align_slide"),
         models=dataset_models,
-        code=fingerprint("plotting"),
+        code=script_code("figure_reach_align_slide"),
     script:
         "../workflow_scripts/figure_reach_align_slide.py"
 
 
 rule figure_phases:
     input:
-        "results/metrics.zarr",
+        unpack(phase_figure_inputs),
     output:
         distance=report(
             "results/figures/distance_to_ridge_{dataset}.png",
@@ -42,11 +42,55 @@ rule figure_phases:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "reach_align_slide"),
-        tube_radius=section("metrics", "tube_radius"),
+        checks=section("checks"),
+        ridge_dim=section("ridge", "ridge_dim"),
         models=dataset_models,
-        code=fingerprint("plotting"),
+        controls=dataset_controls,
+        dim=dataset_dim,
+        seed=config["seeds"][0],
+        code=script_code("figure_phases"),
     script:
         "../workflow_scripts/figure_phases.py"
+
+
+rule figure_neural_sweep:
+    input:
+        "results/neural_sweep.zarr",
+    output:
+        report(
+            "results/figures/neural_sweep.png",
+            caption="../report/neural_sweep.rst",
+            category="2. Neural vs random features",
+        ),
+    log:
+        "logs/figure_neural_sweep.log",
+    conda:
+        "../envs/ridgeline.yaml"
+    params:
+        figure=section("figures", "reach_align_slide"),
+        code=script_code("figure_neural_sweep"),
+    script:
+        "../workflow_scripts/figure_neural_sweep.py"
+
+
+rule figure_align_vs_loss:
+    input:
+        "results/align_vs_loss.json",
+    output:
+        report(
+            "results/figures/align_vs_loss.png",
+            caption="../report/align_vs_loss.rst",
+            category="1. Reach, align, slide",
+        ),
+    log:
+        "logs/figure_align_vs_loss.log",
+    conda:
+        "../envs/ridgeline.yaml"
+    params:
+        figure=section("figures", "reach_align_slide"),
+        code=script_code("figure_align_vs_loss"),
+    script:
+        "../workflow_scripts/figure_align_vs_loss.py"
 
 
 rule figure_rf:
@@ -78,7 +122,7 @@ rule figure_rf:
     params:
         figure=section("figures", "rf"),
         near_radius=section("metrics", "near_radius"),
-        code=fingerprint("rf_plots"),
+        code=script_code("figure_rf"),
     script:
         "../workflow_scripts/figure_rf.py"
 
@@ -99,7 +143,7 @@ rule figure_rf_hypotenuse:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "rf"),
-        code=fingerprint("rf_plots"),
+        code=script_code("figure_rf_hypotenuse"),
     script:
         "../workflow_scripts/figure_rf_hypotenuse.py"
 
@@ -119,7 +163,7 @@ rule figure_gd_vs_flow:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "rf"),
-        code=fingerprint("rf_plots"),
+        code=script_code("figure_gd_vs_flow"),
     script:
         "../workflow_scripts/figure_gd_vs_flow.py"
 
@@ -142,6 +186,6 @@ rule figure_neural_vs_rf:
         figure=section("figures", "reach_align_slide"),
         classify=section("metrics", "classify"),
         models=dataset_models,
-        code=fingerprint("plotting"),
+        code=script_code("figure_neural_vs_rf"),
     script:
         "../workflow_scripts/figure_neural_vs_rf.py"

@@ -11,24 +11,17 @@ rule run_metrics:
         "benchmarks/run_metrics/{dataset}/{model}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("run_metrics")
     resources:
         gpu=gpu_request("run_metrics"),
     params:
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
         rf_tau=rf_score_tau,
+        tube_scale=section("checks", "reach", "tube_scale"),
+        controls=control_section,
         device=stage_device("run_metrics"),
-        code=fingerprint(
-            "metrics",
-            "metrics_store",
-            "phases",
-            "scms",
-            "ridge",
-            "empirical",
-            "models",
-            "io",
-        ),
+        code=script_code("run_metrics"),
     script:
         "../workflow_scripts/run_metrics.py"
 
@@ -45,6 +38,6 @@ rule aggregate:
     params:
         runs=[list(run) for run in score_runs()],
         seeds=section("seeds"),
-        code=fingerprint("aggregate", "io"),
+        code=script_code("aggregate"),
     script:
         "../workflow_scripts/aggregate.py"

@@ -7,7 +7,7 @@ rule mnist_data:
         "../envs/ridgeline.yaml"
     params:
         experiment=mnist_experiment,
-        code=fingerprint("mnist", "io"),
+        code=script_code("mnist_data"),
     script:
         "../workflow_scripts/mnist_data.py"
 
@@ -24,13 +24,13 @@ rule mnist_vae:
         "benchmarks/mnist_vae/{experiment}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("mnist_vae")
     resources:
         gpu=gpu_request("mnist_vae"),
     params:
         vae=section("mnist", "vae"),
         device=stage_device("mnist_vae"),
-        code=fingerprint("models.vae", "io"),
+        code=script_code("mnist_vae"),
     script:
         "../workflow_scripts/mnist_vae.py"
 
@@ -46,38 +46,36 @@ rule mnist_score:
         "benchmarks/mnist_score/{experiment}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("mnist_score")
     resources:
         gpu=gpu_request("mnist_score"),
     params:
         score=section("mnist", "score"),
         sampling=mnist_time_range(),
         device=stage_device("mnist_score"),
-        code=fingerprint("models", "forward", "runtime"),
+        code=script_code("mnist_score"),
     script:
         "../workflow_scripts/mnist_score.py"
 
 
 rule mnist_sample:
     input:
-        rules.mnist_score.output[0],
+        mnist_model_input,
     output:
-        directory("results/mnist/{experiment}/seed{seed}/samples.zarr"),
+        directory("results/mnist/{experiment}/seed{seed}/samples/{latent}.zarr"),
     log:
-        "logs/mnist_sample/{experiment}/seed{seed}.log",
+        "logs/mnist_sample/{experiment}/seed{seed}/{latent}.log",
     benchmark:
-        "benchmarks/mnist_sample/{experiment}/seed{seed}.tsv"
+        "benchmarks/mnist_sample/{experiment}/seed{seed}/{latent}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("mnist_sample")
     resources:
         gpu=gpu_request("mnist_sample"),
     params:
         sampling=section("mnist", "sampling"),
         device=stage_device("mnist_sample"),
-        code=fingerprint(
-            "sampling", "sample_store", "models", "forward", "runtime", "io"
-        ),
+        code=script_code("mnist_sample"),
     script:
         "../workflow_scripts/mnist_sample.py"
 
@@ -87,22 +85,20 @@ rule mnist_ridge:
         latents=rules.mnist_vae.output.latents,
         samples=rules.mnist_sample.output[0],
     output:
-        directory("results/mnist/{experiment}/seed{seed}/ridge.zarr"),
+        directory("results/mnist/{experiment}/seed{seed}/ridge/{latent}.zarr"),
     log:
-        "logs/mnist_ridge/{experiment}/seed{seed}.log",
+        "logs/mnist_ridge/{experiment}/seed{seed}/{latent}.log",
     benchmark:
-        "benchmarks/mnist_ridge/{experiment}/seed{seed}.tsv"
+        "benchmarks/mnist_ridge/{experiment}/seed{seed}/{latent}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("mnist_ridge")
     resources:
         gpu=gpu_request("mnist_ridge"),
     params:
         ridge=section("mnist", "ridge"),
         device=stage_device("mnist_ridge"),
-        code=fingerprint(
-            "latent_ridge", "metrics_store", "scms", "ridge", "empirical", "io"
-        ),
+        code=script_code("mnist_ridge"),
     script:
         "../workflow_scripts/mnist_ridge.py"
 
@@ -119,10 +115,27 @@ rule aggregate_mnist:
         "../envs/ridgeline.yaml"
     params:
         experiments=list(config["mnist"]["runs"]),
-        seeds=section("seeds"),
-        code=fingerprint("aggregate", "io"),
+        seeds=mnist_seeds(),
+        models=mnist_models(),
+        code=script_code("aggregate_mnist"),
     script:
         "../workflow_scripts/aggregate_mnist.py"
+
+
+rule mnist_checks:
+    input:
+        "results/mnist_metrics.zarr",
+    output:
+        "results/mnist_checks.json",
+    log:
+        "logs/mnist_checks.log",
+    conda:
+        "../envs/ridgeline.yaml"
+    params:
+        checks=section("mnist", "checks"),
+        code=script_code("mnist_checks"),
+    script:
+        "../workflow_scripts/mnist_checks.py"
 
 
 rule figure_mnist:
@@ -153,6 +166,8 @@ rule figure_mnist:
         "../envs/ridgeline.yaml"
     params:
         figure=section("mnist", "figures"),
-        code=fingerprint("mnist_plots"),
+        checks=section("mnist", "checks"),
+        models=mnist_models(),
+        code=script_code("figure_mnist"),
     script:
         "../workflow_scripts/figure_mnist.py"

@@ -9,20 +9,14 @@ rule rf_moments:
         "benchmarks/rf_moments/{dataset}/p{p}/w{weighting}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("rf_moments")
     resources:
         gpu=gpu_request("rf_moments"),
     params:
         rf=rf_quadrature_section(),
         times=dataset_time_range,
         device=stage_device("rf_moments"),
-        code=fingerprint(
-            "rf_moments",
-            "rf_quadrature",
-            "models.random_features",
-            "empirical",
-            "forward",
-        ),
+        code=script_code("rf_moments"),
     script:
         "../workflow_scripts/rf_moments.py"
 
@@ -39,7 +33,7 @@ rule rf_flow:
         "benchmarks/rf_flow/{dataset}/p{p}/w{weighting}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("rf_flow")
     resources:
         gpu=gpu_request("rf_flow"),
     params:
@@ -47,9 +41,7 @@ rule rf_flow:
         ridge_dim=section("ridge", "ridge_dim"),
         times=dataset_time_range,
         device=stage_device("rf_flow"),
-        code=fingerprint(
-            "rf_flow", "rf_errors", "rf_moments", "rf_quadrature", "ridge", "empirical"
-        ),
+        code=script_code("rf_flow"),
     script:
         "../workflow_scripts/rf_flow.py"
 
@@ -67,21 +59,14 @@ rule rf_sample:
         "benchmarks/rf_sample/{dataset}/p{p}/w{weighting}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("rf_sample")
     resources:
         gpu=gpu_request("rf_sample"),
     params:
         sampling=section("sampling"),
         times=dataset_time_range,
         device=stage_device("rf_sample"),
-        code=fingerprint(
-            "sampling",
-            "sample_store",
-            "models.random_features",
-            "forward",
-            "runtime",
-            "io",
-        ),
+        code=script_code("rf_sample"),
     script:
         "../workflow_scripts/rf_sample.py"
 
@@ -98,16 +83,14 @@ rule rf_metrics:
         "benchmarks/rf_metrics/{dataset}/p{p}/w{weighting}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("rf_metrics")
     resources:
         gpu=gpu_request("rf_metrics"),
     params:
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
         device=stage_device("rf_metrics"),
-        code=fingerprint(
-            "metrics", "metrics_store", "phases", "scms", "ridge", "empirical", "io"
-        ),
+        code=script_code("rf_metrics"),
     script:
         "../workflow_scripts/rf_metrics.py"
 
@@ -125,7 +108,7 @@ rule aggregate_rf:
     params:
         runs=[list(run) for run in rf_runs()],
         seeds=section("seeds"),
-        code=fingerprint("aggregate", "io"),
+        code=script_code("aggregate_rf"),
     script:
         "../workflow_scripts/aggregate_rf.py"
 
@@ -141,12 +124,12 @@ rule rf_gd:
         "benchmarks/rf_gd/{dataset}/p{p}/w{weighting}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("rf_gd")
     resources:
         gpu=gpu_request("rf_gd"),
     params:
         rf=rf_gd_section(),
         device=stage_device("rf_gd"),
-        code=fingerprint("rf_flow", "io"),
+        code=script_code("rf_gd"),
     script:
         "../workflow_scripts/rf_gd.py"

@@ -9,7 +9,7 @@ rule ridge_set:
         "benchmarks/ridge_set/{dataset}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("ridge_set")
     resources:
         gpu=gpu_request("ridge_set"),
     params:
@@ -17,6 +17,6 @@ rule ridge_set:
         snapshots=snapshot_section(),
         times=dataset_time_range,
         device=stage_device("ridge_set"),
-        code=fingerprint("scms", "ridge", "empirical", "forward", "sampling", "io"),
+        code=script_code("ridge_set"),
     script:
         "../workflow_scripts/ridge_set.py"

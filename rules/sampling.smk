@@ -10,22 +10,17 @@ rule sample:
         "benchmarks/sample/{dataset}/{model}/seed{seed}.tsv"
     conda:
         "../envs/ridgeline.yaml"
-    threads: 2
+    threads: job_threads("sample")
     resources:
         gpu=gpu_request("sample"),
     params:
         sampling=section("sampling"),
         times=dataset_time_range,
         rf_tau=rf_score_tau,
+        slide=slide_coupling_section(),
+        ridge_dim=section("ridge", "ridge_dim"),
+        controls=control_section,
         device=stage_device("sample"),
-        code=fingerprint(
-            "sampling",
-            "sample_store",
-            "models",
-            "empirical",
-            "forward",
-            "runtime",
-            "io",
-        ),
+        code=script_code("sample"),
     script:
         "../workflow_scripts/sample.py"

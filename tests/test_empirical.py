@@ -136,3 +136,31 @@ def test_nearest_points_over_chunks_equal_the_brute_force():
         np.testing.assert_allclose(dist.numpy(), np.sort(d, axis=1)[:, :3], rtol=1e-12)
     idx, dist = nearest_points(data[:2], x, k=5)  # k above n: all n points
     assert idx.shape == (7, 2)
+
+
+@pytest.mark.parametrize("memory", [4 * 1024 * 1024, 40])  # dense path; chunks of a few training points
+def test_hessian_vector_product_is_the_derivative_of_the_score(memory):
+    g = torch.Generator().manual_seed(3)
+    data = torch.randn(25, 4, generator=g, dtype=torch.float64)
+    dist = SmoothedEmpirical(data, memory_elements=memory)
+    x, v = torch.randn(6, 4, generator=g, dtype=torch.float64), torch.randn(6, 4, generator=g, dtype=torch.float64)
+    score, hv = dist.score_and_hessian_product(x, 0.4, v)
+    eps = 1e-6
+    fd = (dist.score(x + eps * v, 0.4) - dist.score(x - eps * v, 0.4)) / (2 * eps)
+    torch.testing.assert_close(hv, fd, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(score, dist.score(x, 0.4))
+    torch.testing.assert_close(hv, (dist.hessian(x, 0.4) @ v[:, :, None])[:, :, 0])
+
+
+def test_moments_in_the_span_are_those_of_the_embedded_set():
+    from ridgeline.datasets import build_dataset
+
+    data = build_dataset("triangle", embed_dim=12)
+    dist = SmoothedEmpirical(data)
+    basis = dist.span()[0]
+    x = dist.draw(40, 0.3, torch.Generator().manual_seed(0))
+    a = math.exp(-0.3)
+    inner = dist.in_span().moments((x - a * dist.centre) @ basis, 0.3, with_cov=True)
+    full = dist.moments(x, 0.3, with_cov=True)
+    torch.testing.assert_close(inner.cov, basis.T @ full.cov @ basis, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(inner.mean, (full.mean - a * dist.centre) @ basis, rtol=1e-9, atol=1e-12)

@@ -1,20 +1,17 @@
-"""Gather the MNIST ridge stores and VAE losses into results/mnist_metrics.zarr (rule aggregate_mnist)."""
+"""Gather the MNIST ridge stores of every model and the VAE losses into results/mnist_metrics.zarr (rule aggregate_mnist)."""
 
-import xarray as xr
-
-from ridgeline.aggregate import combine_runs
 from ridgeline.io import read_store, write_store
+from ridgeline.latent_summary import combine_latent_runs
 from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0])
 p = snakemake.params
 keys = [(e, s) for e in p.experiments for s in p.seeds]
-runs = {}
-for key, ridge, latents in zip(keys, snakemake.input.ridge, snakemake.input.latents):
-    lat = read_store(latents)
-    final = lat["loss_history"].isel(epoch=-1).rename("vae_final_loss")
-    runs[key] = xr.merge([read_store(ridge), final.drop_vars("epoch", errors="ignore")])
-ds = combine_runs(runs, key_dims=("experiment", "seed"))
-log.info("aggregated %d MNIST runs: %s", len(runs), dict(ds.sizes))
-write_store(ds, snakemake.output[0], provenance("aggregate_mnist", {"experiments": p.experiments, "seeds": p.seeds}))
+ridge = iter(snakemake.input.ridge)
+stores = {(e, s, m): read_store(next(ridge)) for e, s in keys for m in p.models}
+losses = {key: read_store(path)["loss_history"] for key, path in zip(keys, snakemake.input.latents)}
+ds = combine_latent_runs(stores, losses)
+log.info("aggregated %d MNIST runs: %s", len(stores), dict(ds.sizes))
+write_store(ds, snakemake.output[0],
+            provenance("aggregate_mnist", {"experiments": p.experiments, "seeds": p.seeds, "models": p.models}))

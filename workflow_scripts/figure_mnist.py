@@ -13,13 +13,15 @@ log = configure_job(snakemake.log[0])
 cfg, name = snakemake.params.figure, snakemake.wildcards.experiment
 vae = load_vae(snakemake.input.vae)
 latents = read_store(snakemake.input.latents)
-ridge = read_store(snakemake.input.ridge)
+runs = {model: read_store(path) for model, path in zip(snakemake.params.models, snakemake.input.ridge)}
+ridge = runs["score"]
 final = read_store(snakemake.input.samples)["states"].isel({dims.TIME: -1}).drop_vars(dims.TIME)
 n = len(latents["points"])
 
-fig = residual_statistics(ridge, f"Do latent samples sit on the ridge of $p_t$? '{name}' latents (n = {n}, "
-                                 f"D = {latents['points'].shape[1]}): ridge residuals per d* and time, curvature "
-                                 "condition, residuals where the eigengap is large")
+fig = residual_statistics(runs, f"Do latent samples sit on the ridge of $p_t$? '{name}' latents (n = {n}, "
+                                f"D = {latents['points'].shape[1]}): the network beside the memorizing exact score "
+                                "and a fitted Gaussian,\nat the times where the normal frame is resolved",
+                          snakemake.params.checks["tube_scale"])
 fig.savefig(snakemake.output.residuals, dpi=cfg["dpi"])
 plt.close(fig)
 

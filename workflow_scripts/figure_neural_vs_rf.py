@@ -1,4 +1,7 @@
-"""Neural vs random-feature score models on one 2D dataset (rule figure_neural_vs_rf)."""
+"""Neural vs random-feature score models on one 2D dataset, the neural one also at the training length
+whose inter-mode fraction matches the random features' (rule figure_neural_vs_rf)."""
+
+import numpy as np
 
 from ridgeline.io import read_store
 from ridgeline.plotting import neural_vs_rf
@@ -7,14 +10,24 @@ from ridgeline.runtime import configure_job
 log = configure_job(snakemake.log[0])
 cfg, models, dataset = snakemake.params.figure, snakemake.params.models, snakemake.wildcards.dataset
 train = read_store(snakemake.input.dataset)["points"].values
-samples = {m: read_store(snakemake.input[f"samples_{m}"]) for m in models}
 metrics = read_store(snakemake.input.metrics).sel(dataset=dataset).isel(seed=0)
-counts = metrics["class_count"].sel(model=models)
-inter = {m: float(counts.sel(model=m, **{"class": "inter_mode"}) / counts.sel(model=m).sum()) for m in models}
-fig = neural_vs_rf(read_store(snakemake.input.ridges), samples, metrics, train, snakemake.params.classify["time"],
+classes = list(metrics["class"].values)
+inter = {m: float(metrics["class_count"].sel(model=m, **{"class": "inter_mode"}) / metrics["class_count"].sel(model=m).sum())
+         for m in models}
+finals = {f"{m}: final samples": (read_store(snakemake.input[f"samples_{m}"])["states"].isel(time=-1).values,
+                                  metrics["final_class"].sel(model=m).values.astype(int)) for m in models}
+if snakemake.input.sweep and "rf" in inter:
+    sweep = read_store(snakemake.input.sweep[0])
+    fractions = sweep["class_fraction"].sel({"class": "inter_mode"}).values
+    k = int(np.argmin(np.abs(fractions - inter["rf"])))
+    step = int(sweep["step"].values[k])
+    finals[f"neural at step {step}: matches rf"] = (sweep["final"].values[k], sweep["final_class"].values[k])
+    inter[f"neural@{step}"] = float(fractions[k])
+    log.info("neural checkpoint matching rf's inter-mode fraction %.3f: step %d (%.3f)", inter["rf"], step, fractions[k])
+fig = neural_vs_rf(read_store(snakemake.input.ridges), finals, metrics, train, snakemake.params.classify["time"],
                    cfg["max_points"],
-                   title=f"Does interpolation depend on the architecture? ('{dataset}')\nsamples between training "
-                         "points: " + ", ".join(f"{m} {100 * f:.1f} %" for m, f in inter.items())
+                   title=f"Does interpolation depend on the architecture? ('{dataset}', first seed)\nsamples between "
+                         "training points: " + ", ".join(f"{m} {100 * f:.1f} %" for m, f in inter.items())
                          + "; below: the score errors that place them")
 fig.savefig(snakemake.output[0], dpi=cfg["dpi"])
 log.info("wrote %s", snakemake.output[0])

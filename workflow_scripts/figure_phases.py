@@ -1,24 +1,33 @@
-"""Distance-to-ridge curves and the reach / align / slide summaries of a dataset (rule figure_phases)."""
+"""Distance-to-ridge curves and the reach / align / slide checks of a dataset, with its controls (rule
+figure_phases)."""
+
+import json
 
 import matplotlib.pyplot as plt
-import numpy as np
 
+from ridgeline import dims
+from ridgeline.aggregate import combine_runs
+from ridgeline.check_plots import phases_figure, summary_rows
 from ridgeline.io import read_store
-from ridgeline.plotting import distance_curves, phase_figure
+from ridgeline.plotting import distance_curves
 from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0])
-cfg, models = snakemake.params.figure, snakemake.params.models
-dataset = snakemake.wildcards.dataset
-metrics = read_store(snakemake.input[0]).sel(dataset=dataset).isel(seed=0)
-fig = distance_curves(metrics, models, title=f"Reach on '{dataset}': distance of samples to the ridge of $p_t$ "
-                                            "along the reverse process")
-fig.savefig(snakemake.output.distance, dpi=cfg["dpi"])
+p, dataset = snakemake.params, snakemake.wildcards.dataset
+metrics = read_store(snakemake.input.metrics).sel(dataset=dataset)
+fig = distance_curves(metrics.isel(seed=0), p.models, title=f"Reach on '{dataset}': distance of samples to the "
+                                                              "ridge of $p_t$ along the reverse process (first seed)")
+fig.savefig(snakemake.output.distance, dpi=p.figure["dpi"])
 plt.close(fig)
-fig = phase_figure(metrics, models, snakemake.params.tube_radius)
-# the aggregate pads `coord` to the largest dimension of all datasets: count this one's coordinates
-dim = int(np.isfinite(metrics["projection"].isel(model=0, time=0, sample=0).values).sum())
-fig.suptitle(f"'{dataset}' (D = {dim}): reach, align, slide")
-fig.tight_layout()
-fig.savefig(snakemake.output.phases, dpi=cfg["dpi"])
+runs = {m: metrics.sel(model=m) for m in p.models}
+runs.update({f"control_{name}": combine_runs({(p.seed,): read_store(path)}, key_dims=(dims.SEED,))
+             for name, path in zip(p.controls, snakemake.input.controls)})
+reports = []
+for path in [snakemake.input.checks, *snakemake.input.control_report]:
+    with open(path) as handle:
+        reports.append(json.load(handle))
+fig = phases_figure(runs, summary_rows(reports, dataset), p.checks, p.dim, p.ridge_dim,
+                    f"'{dataset}' (D = {p.dim}): reach, align and slide, predicted against measured "
+                    f"(models: {metrics.sizes['seed']} seeds, median and range; dashed: controls, first seed)")
+fig.savefig(snakemake.output.phases, dpi=p.figure["dpi"])
 log.info("wrote %s and %s", snakemake.output.distance, snakemake.output.phases)

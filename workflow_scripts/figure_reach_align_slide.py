@@ -1,7 +1,5 @@
 """Samples over the ridge of a 2D p_t at several inference times (rule figure_reach_align_slide)."""
 
-import matplotlib.pyplot as plt
-
 from ridgeline.io import read_store
 from ridgeline.plotting import reach_align_slide
 from ridgeline.runtime import configure_job

@@ -3,8 +3,8 @@
 from ridgeline.device import resolve_device
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.io import open_store, read_store
-from ridgeline.metrics_store import rf_metrics_to_store
 from ridgeline.provenance import provenance
+from ridgeline.rf_metrics_store import rf_metrics_to_store
 from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0], snakemake.threads)

@@ -1,25 +1,24 @@
 """Ridge metrics of one sampling run at every snapshot, streamed over blocks of samples (rule run_metrics)."""
 
+from ridgeline.controls import load_run_model
 from ridgeline.device import resolve_device
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.io import open_store, read_store
 from ridgeline.metrics import ESCAPE_DIAMETERS, escaped_count
 from ridgeline.metrics_store import metrics_to_store
-from ridgeline.models import load_score_model
 from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0], snakemake.threads)
-cfg = snakemake.params.metrics
-device = resolve_device(snakemake.params.device)
+p = snakemake.params
+cfg, d, seed = {**p.metrics, "tube_scale": p.tube_scale}, p.ridge_dim, int(snakemake.wildcards.seed)
+device = resolve_device(p.device)
 points = read_store(snakemake.input.dataset)["points"].values
 run = open_store(snakemake.input.samples)
-d = snakemake.params.ridge_dim
-model = load_score_model(snakemake.wildcards.model, points, snakemake.input.checkpoint, device,
-                         snakemake.params.rf_tau)
-metrics_to_store(snakemake.output[0], SmoothedEmpirical(points, device=device), run["time"].values, run["states"],
-                 d, cfg, provenance("run_metrics", {"metrics": cfg, "ridge_dim": d}, int(snakemake.wildcards.seed)),
-                 model, cfg["block_points"], log)
+model = load_run_model(snakemake.wildcards.model, points, snakemake.input.checkpoint, device=device, rf_tau=p.rf_tau,
+                       ridge_dim=d, controls=p.controls, seed=seed)
+metrics_to_store(snakemake.output[0], SmoothedEmpirical(points, device=device), run, d, cfg,
+                 provenance("run_metrics", {"metrics": cfg, "ridge_dim": d}, seed), model, cfg["block_points"], log)
 with open_store(snakemake.output[0]) as store:
     final_distance = store["nearest_distance"].isel(time=-1).values
 escaped = escaped_count(final_distance, points)

@@ -1,8 +1,9 @@
-"""Train the neural MLP score on a dataset (rule train_neural)."""
+"""Train the neural MLP score on a dataset, keeping the checkpoints of the neural sweep (rule train_neural)."""
 
 from ridgeline.device import resolve_device
 from ridgeline.io import read_store
-from ridgeline.models import NeuralScore, ScoreMLP, train_neural_score
+from ridgeline.models import NeuralScore, ScoreMLP
+from ridgeline.models.neural import train_with_checkpoints
 from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job, generator
 
@@ -15,12 +16,13 @@ module = ScoreMLP(
     points.shape[1], times["T"], times["t_min"], cfg["hidden"], cfg["n_fourier"],
     cfg["fourier_scale"], generator=generator(seed, "neural-init"), skip=cfg["skip"],
 ).to(device)
-losses = train_neural_score(
-    module, points, cfg["weighting"], cfg["steps"], cfg["batch_size"], cfg["lr"],
-    generator=generator(seed, "neural-train", device), logger=log,
+losses, checkpoints = train_with_checkpoints(
+    module, points, cfg["checkpoints"], weighting=cfg["weighting"], steps=cfg["steps"], batch_size=cfg["batch_size"],
+    lr=cfg["lr"], generator=generator(seed, "neural-train", device), logger=log,
 )
-log.info("final loss (mean of last 100 steps): %.5g", losses[-100:].mean())
+log.info("final loss (mean of last 100 steps): %.5g; checkpoints at steps %s", losses[-100:].mean(),
+         sorted(checkpoints))
 NeuralScore(module).save(
-    snakemake.output[0], losses=losses,
+    snakemake.output[0], losses=losses, checkpoints=checkpoints,
     provenance=provenance("train_neural", {"neural": cfg, **times}, seed),
 )

@@ -9,7 +9,8 @@ from .base import ScoreModel
 from .exact import ExactScore
 from .neural import NeuralScore, ScoreMLP, train_neural_score
 from .random_features import RandomFeatures, RFScore
-from .loading import MODEL_NAMES, load_rf_score, load_score_model
+from .gaussian import GaussianScore
+from .loading import LATENT_MODELS, MODEL_NAMES, load_latent_model, load_rf_score, load_score_model
 
-__all__ = ["ScoreModel", "ExactScore", "NeuralScore", "ScoreMLP", "train_neural_score", "RandomFeatures", "RFScore",
-           "MODEL_NAMES", "load_score_model", "load_rf_score"]
+__all__ = ["ScoreModel", "ExactScore", "GaussianScore", "NeuralScore", "ScoreMLP", "train_neural_score", "RandomFeatures", "RFScore",
+           "MODEL_NAMES", "LATENT_MODELS", "load_score_model", "load_latent_model", "load_rf_score"]

@@ -1,4 +1,4 @@
-"""The exact smoothed-empirical score (science.md 4a): the memorizing baseline."""
+"""The exact smoothed-empirical score (docs/science.md 4a): the memorizing baseline."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""Load the score model of a score run by name: exact, neural or rf (science.md 4)."""
+"""Load the score model of a score run by name: exact, neural, neural_gen or rf."""
 
 import math
 
@@ -6,10 +6,13 @@ import torch
 
 from ..io import read_store
 from .exact import ExactScore
+from .gaussian import GaussianScore
 from .neural import NeuralScore
 from .random_features import RandomFeatures, RFScore
 
-MODEL_NAMES = ("exact", "neural", "rf")
+MODEL_NAMES = ("exact", "neural", "neural_gen", "rf")
+#: Latent score models of the MNIST stages: the trained network and its two baselines.
+LATENT_MODELS = ("score", "exact", "gaussian")
 
 
 def load_score_model(name: str, points, checkpoint, device=None, rf_tau: float = math.inf):
@@ -17,13 +20,15 @@ def load_score_model(name: str, points, checkpoint, device=None, rf_tau: float =
 
     Parameters
     ----------
-    name : ``exact`` (needs only the points), ``neural`` (``checkpoint`` is the .pt file) or
+    name : ``exact`` (needs only the points), ``neural`` or ``neural_gen`` (``checkpoint`` is the
+        .pt file: the trained network, or the generalizing checkpoint the neural sweep chose),
         ``rf`` (``checkpoint`` is the pair of rf_moments and rf_flow stores; the readout at
-        ``rf_tau`` is used, which must be one of the flow's taus).
+        ``rf_tau`` is used, which must be one of the flow's taus). The controls of the checks
+        are loaded by :func:`ridgeline.controls.load_run_model`.
     """
     if name == "exact":
         return ExactScore(points, device=device)
-    if name == "neural":
+    if name in ("neural", "neural_gen"):
         return NeuralScore.load(checkpoint, device=device)
     if name == "rf":
         return load_rf_score(*checkpoint, tau=rf_tau, device=device)
@@ -42,3 +47,18 @@ def load_rf_score(moments_store, flow_store, tau: float, device=None) -> RFScore
                                           mom.attrs["T"], device)
     W = torch.as_tensor(flow["W"].values[match[0]], dtype=torch.float64, device=features.device)
     return RFScore(features, W)
+
+
+def load_latent_model(name: str, source, device=None):
+    """The latent score model ``name`` (one of :data:`LATENT_MODELS`).
+
+    ``source`` is the network's .pt file for ``score``, and the training latents (n, D) for the
+    baselines ``exact`` (their smoothed-empirical score) and ``gaussian`` (a Gaussian fitted to them).
+    """
+    if name == "score":
+        return NeuralScore.load(source, device=device)
+    if name == "exact":
+        return ExactScore(source, device=device)
+    if name == "gaussian":
+        return GaussianScore(source, device=device)
+    raise ValueError(f"unknown latent score model '{name}'; choose one of {LATENT_MODELS}")

@@ -1,4 +1,4 @@
-"""Neural MLP score model trained by denoising score matching (science.md 4c).
+"""Neural MLP score model trained by denoising score matching (docs/science.md 4c).
 
 Parametrization (used end to end, in training and in sampling): the model predicts the noise,
 eps_theta(x, t), and score = -eps_theta / sqrt(h_t). With ``skip="stationary"`` (the default),
@@ -14,7 +14,7 @@ The time input of the frozen Gaussian Fourier embedding is the normalized log-ti
 u = log(t / t_min) / log(T / t_min) in [0, 1], which spreads the geometric sampling grid evenly.
 
 Training samples t log-uniformly on [t_min, T] and importance-weights each term so that the loss
-is the dt-integral of science.md: L = int w_SM(t) E|s - grad log p(x_t | x_0)|^2 dt / D, with
+is the dt-integral of docs/science.md: L = int w_SM(t) E|s - grad log p(x_t | x_0)|^2 dt / D, with
 |s - target|^2 = |eps_theta - z|^2 / h_t.
 """
 
@@ -107,15 +107,30 @@ class NeuralScore:
         return x + h * self.score(x, t)
 
     def save(self, path, **extra) -> None:
+        """Save hyper-parameters and weights (and ``extra``: losses, ``checkpoints``, provenance)."""
         torch.save({"hparams": self.module.hparams, "state_dict": self.module.state_dict(), **extra}, path)
 
     @classmethod
-    def load(cls, path, device=None) -> "NeuralScore":
-        ckpt = torch.load(path, map_location=device or "cpu", weights_only=False)
+    def load(cls, path, device=None, step: int | None = None) -> "NeuralScore":
+        """The trained network of ``path``, or its state after ``step`` training steps (a saved checkpoint)."""
+        return cls(load_modules(path, device, [step])[0])
+
+
+def load_modules(path, device=None, steps=(None,)) -> list:
+    """ScoreMLP modules of a saved training run: the final one (step None) or its checkpoints."""
+    ckpt = torch.load(path, map_location=device or "cpu", weights_only=False)
+    saved = ckpt.get("checkpoints", {})
+    missing = [s for s in steps if s is not None and s not in saved]
+    if missing:
+        raise ValueError(f"'{path}' has no checkpoints at steps {missing}; saved: {sorted(saved)} "
+                         "(neural.checkpoints sets them)")
+    modules = []
+    for step in steps:
         # checkpoints written before the skip existed are plain eps-predictions
         module = ScoreMLP(**{"skip": "none", **ckpt["hparams"]})
-        module.load_state_dict(ckpt["state_dict"])
-        return cls(module.to(device or "cpu"))
+        module.load_state_dict(ckpt["state_dict"] if step is None else saved[step])
+        modules.append(module.to(device or "cpu"))
+    return modules
 
 
 def dsm_loss(module: ScoreMLP, x0, t, z, weighting: str) -> torch.Tensor:
@@ -132,14 +147,17 @@ def dsm_loss(module: ScoreMLP, x0, t, z, weighting: str) -> torch.Tensor:
 
 
 def train_neural_score(module, data, weighting="1", steps=10000, batch_size=512, lr=1e-3,
-                       generator=None, logger=log) -> np.ndarray:
+                       generator=None, logger=log, checkpoints=(), on_checkpoint=None) -> np.ndarray:
     """Train ``module`` in place with Adam on denoising score matching; returns losses (steps,).
 
     Parameters
     ----------
     module : ScoreMLP on the target device. data : (n, D) training points.
     weighting : "1", "h" or "h2" (w_SM). generator : torch.Generator on the module's device.
+    checkpoints, on_checkpoint : ``on_checkpoint(step, module)`` is called after each of the
+        Adam steps counted in ``checkpoints`` (1-based; the draws do not depend on them).
     """
+    keep = {int(c) for c in checkpoints}
     device = next(module.parameters()).device
     data = torch.as_tensor(data, dtype=torch.float32, device=device)
     T, t_min = module.hparams["T"], module.hparams["t_min"]
@@ -157,6 +175,19 @@ def train_neural_score(module, data, weighting="1", steps=10000, batch_size=512,
             loss.backward()
             opt.step()
             losses[step] = loss.item()
+            if step + 1 in keep and on_checkpoint is not None:
+                on_checkpoint(step + 1, module)
             bar.update(1, loss=float(losses[max(0, step - 99): step + 1].mean()))
     module.eval()
     return losses
+
+
+def train_with_checkpoints(module, data, checkpoints, **options) -> tuple[np.ndarray, dict]:
+    """:func:`train_neural_score` that also returns {step: copy of the state_dict} at ``checkpoints``."""
+    states = {}
+
+    def keep(step, trained):
+        states[step] = {k: v.detach().clone() for k, v in trained.state_dict().items()}
+
+    losses = train_neural_score(module, data, checkpoints=checkpoints, on_checkpoint=keep, **options)
+    return losses, states

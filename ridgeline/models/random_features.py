@@ -1,4 +1,4 @@
-"""Random-feature posterior-mean model with frozen features (science.md 4b).
+"""Random-feature posterior-mean model with frozen features (docs/science.md 4b).
 
 m(x, t) = W relu(W_x x + W_t phi(t) + b),  W = A / sqrt(p) in R^{D x p} trained; frozen
 W_x ~ N(0, 1/D), W_t ~ N(0, 1/(2K+1)), b ~ N(0, 1), and the Fourier time embedding

@@ -1,4 +1,4 @@
-"""MLP variational autoencoder for 28 x 28 images (science.md 4d): 784-400-200-latent.
+"""MLP variational autoencoder for 28 x 28 images (docs/science.md 4d): 784-400-200-latent.
 
 Loss per image: binary cross-entropy of the decoder's Bernoulli logits (summed over pixels) plus
 KL(q(z|x) || N(0, I)); Adam. The latent codes used downstream are the encoder means.

@@ -1,0 +1,43 @@
+"""Code fingerprints derived from what a workflow script imports."""
+
+from pathlib import Path
+
+import pytest
+
+from ridgeline.provenance import NOT_NUMERICAL, code_fingerprint, imported_modules, module_closure, script_fingerprint
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "workflow_scripts"
+
+
+def test_imports_are_found_in_every_form():
+    source = """
+import ridgeline.forward
+from ridgeline import dims
+from ridgeline.models import load_score_model
+from ridgeline.models.neural import ScoreMLP
+import numpy
+
+def late():
+    from ridgeline.scms import scms_project
+"""
+    assert imported_modules(source) == {"forward", "dims", "models", "models.neural", "scms"}
+    relative = "from ..empirical import SmoothedEmpirical\nfrom .neural import ScoreMLP\nfrom . import loading"
+    assert imported_modules(relative, package="models") == {"empirical", "models.neural", "models.loading", "models"}
+
+
+def test_the_closure_follows_imports_through_the_library():
+    closure = module_closure(imported_modules((SCRIPTS / "sample.py").read_text()))
+    # sample.py imports neither the empirical distribution nor the random streams directly
+    assert {"sampling", "coupling", "empirical", "runtime", "forward", "models", "ridge"} <= closure
+    assert "models.neural" not in closure  # a package counts once, with all its files
+    figure = module_closure(imported_modules((SCRIPTS / "figure_phases.py").read_text()))
+    assert "empirical" not in figure and "check_plots" in figure
+
+
+def test_script_fingerprints_change_with_a_transitive_module_and_skip_non_numerical_ones():
+    modules = module_closure(imported_modules((SCRIPTS / "run_metrics.py").read_text())) - NOT_NUMERICAL
+    assert script_fingerprint(SCRIPTS / "run_metrics.py") == code_fingerprint(*modules)
+    assert "scms" in modules and not modules & NOT_NUMERICAL
+    assert code_fingerprint(*(modules - {"scms"})) != code_fingerprint(*modules)
+    with pytest.raises(ValueError, match="no ridgeline module"):
+        code_fingerprint("not_a_module")

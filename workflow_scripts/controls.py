@@ -1,0 +1,29 @@
+"""Verdicts of the control score models on reach, align and slide, against the verdicts they were built
+to get (rule controls)."""
+
+import json
+
+from ridgeline.checks import CONTROL_PREFIX, controls_report, run_checks
+from ridgeline.io import open_store
+from ridgeline.provenance import provenance
+from ridgeline.runtime import configure_job
+
+log = configure_job(snakemake.log[0])
+p = snakemake.params
+runs = [*p.runs, *[[d, "exact"] for d in p.datasets]]
+stores = {tuple(run): open_store(path) for run, path in zip(runs, snakemake.input)}
+results = {}
+for (dataset, model), ds in stores.items():
+    exact = stores[(dataset, "exact")]
+    results[(dataset, model.removeprefix(CONTROL_PREFIX))] = run_checks(ds, exact["tube_fraction"].values, ds.sizes["coord"],
+                                                                p.ridge_dim, p.checks)
+report = controls_report(results)
+for e in report["entries"]:
+    log.info("%s %s %s (%s): %s = %.4g, %s (expected %s)", e["dataset"], e["check"], e["control"], e["role"],
+             "statistic", e["statistic"] if e["statistic"] is not None else float("nan"), e["verdict"], e["expected"])
+if not report["all_as_expected"]:
+    log.warning("some controls did not get the verdict they were built for: the checks cannot be trusted on "
+                "this configuration (see results/controls.json, entries with as_expected = false)")
+report["provenance"] = provenance("controls", {"checks": p.checks, "controls": p.controls}, p.seed)
+with open(snakemake.output[0], "w") as handle:
+    json.dump(report, handle, indent=1)

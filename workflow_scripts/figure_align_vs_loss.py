@@ -1,0 +1,16 @@
+"""Distance of the final samples to the ridge against the normal excess loss, with its fit (rule
+figure_align_vs_loss)."""
+
+import json
+
+from ridgeline.check_plots import align_loss_figure
+from ridgeline.runtime import configure_job
+
+log = configure_job(snakemake.log[0])
+with open(snakemake.input[0]) as handle:
+    table = json.load(handle)
+fig = align_loss_figure(table["points"], table["fit"],
+                        "Align across models: the normal score error sets the distance to the ridge\n"
+                        "(random-feature tau sweeps and neural training checkpoints, every seed)")
+fig.savefig(snakemake.output[0], dpi=snakemake.params.figure["dpi"])
+log.info("wrote %s", snakemake.output[0])
