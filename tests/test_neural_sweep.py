@@ -69,13 +69,19 @@ def test_the_stacked_model_evaluates_every_checkpoint_as_its_own_network():
         StackedNeuralScore([modules[0], _module(seed=9)])
 
 
+def _checkpoint_modules(states: dict, steps) -> list:
+    """Fresh networks holding the saved weights of ``steps``, in evaluation mode."""
+    modules = []
+    for step in steps:
+        module = _module()
+        module.load_state_dict(states[step])
+        modules.append(module.eval())
+    return modules
+
+
 def test_the_excess_of_a_stack_is_each_networks_excess():
     _, _, states = _train(30, [5, 30])
-    modules = []
-    for step in (5, 30):
-        m = _module()
-        m.load_state_dict(states[step])
-        modules.append(m.eval())
+    modules = _checkpoint_modules(states, (5, 30))
     data = named_set("two_mode")
     quad = build_quadrature(2, 1e-3, 10.0, "panels", 201, 8, "auto", 3, 16, 0)
     both = excess_loss_split(stack_posterior_means(StackedNeuralScore(modules), 2), 2, data, "1", quad, 1, 4096)
@@ -88,12 +94,7 @@ def test_the_excess_of_a_stack_is_each_networks_excess():
 
 def test_the_sweep_classifies_every_checkpoint_and_picks_the_most_inter_mode():
     module, _, states = _train(40, [10, 20])
-    modules = []
-    for step in (10, 20):
-        m = _module()
-        m.load_state_dict(states[step])
-        modules.append(m.eval())
-    modules.append(module)
+    modules = [*_checkpoint_modules(states, (10, 20)), module]
     quad = build_quadrature(2, 1e-3, 10.0, "panels", 201, 8, "auto", 3, 16, 0)
     ds = neural_sweep(modules, [10, 20, 40], named_set("two_mode"), metrics=METRICS, ridge_dim=1,
                       grid=geometric_grid(10.0, 1e-3, 80), method="sde", n_samples=30,
