@@ -27,7 +27,7 @@ wildcard_constraints:
     weighting="1|h|h2",
     seed=r"\d+",
     experiment="[A-Za-z0-9_]+",
-    latent="score|exact|gaussian",
+    latent=r"score|score_step\d+|exact|gaussian",
 
 
 include: "rules/data.smk"

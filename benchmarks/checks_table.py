@@ -69,8 +69,10 @@ def controls_table(report: dict) -> list[str]:
              "|---|---|---|---|---|---|---|---|"]
     for e in report["entries"]:
         stat = "–" if e["statistic"] is None else f"{e['statistic']:.3g}"
-        lines.append(f"| {e['dataset']} | {e['check']} | {e['control']} | {e['role']} | {stat} | "
-                     f"{e['direction']} {e['threshold']:g} | {e['verdict']} | {'yes' if e['as_expected'] else 'NO'} |")
+        check = e["check"] + (f" (d* = {e['ridge_dim']})" if "ridge_dim" in e else "")
+        built = {True: "yes", False: "NO", None: "undetermined"}[e["as_expected"]]
+        lines.append(f"| {e['dataset']} | {check} | {e['control']} | {e['role']} | {stat} | "
+                     f"{e['direction']} {e['threshold']:g} | {e['verdict']} | {built} |")
     return lines
 
 
@@ -91,16 +93,39 @@ def sweep_table(sweep: xr.Dataset) -> list[str]:
 
 
 def mnist_table(report: dict) -> list[str]:
-    """The latent on-ridge check: per experiment, d* and model, the statistic, verdict and window."""
-    lines = ["| experiment | d* | model | role | largest median tube ratio (≤ threshold) | verdict | "
-             "resolved window (t) |", "|---|---|---|---|---|---|---|"]
+    """The latent on-ridge check: per experiment, d* and model, the statistic, verdict, window and groups."""
+    lines = ["| experiment | d* (effective) | model | role | worst median excess ± SE | verdict | resolved window (t) | "
+             "on / off / unresolved (near-copies) |", "|---|---|---|---|---|---|---|---|"]
     for e in sorted(report["entries"], key=lambda e: (e["experiment"], e["ridge_dim"], e["seed"])):
-        stat = "–" if e["statistic"] is None else f"{e['statistic']:.3g}"
-        times = e["detail"]["window_times"]
-        window = f"{min(times):.3g}–{max(times):.3g} ({len(times)} snapshots)" if times else "none"
+        detail = e["detail"]
+        if e["statistic"] is None:
+            stat = "–"
+        else:
+            worst = detail["window_medians"].index(max(detail["window_medians"]))
+            stat = f"{e['statistic']:.3g} ± {detail['window_standard_errors'][worst]:.2g}"
+        times = detail["window_times"]
+        window = f"{min(times):.3g}–{max(times):.3g} ({len(times)})" if times else "none"
         must = "" if e["expected"] is None else f" (must {e['expected']})"
-        lines.append(f"| {e['experiment']} | {e['ridge_dim']} | {e['model']} | {e['role']} | {stat} | "
-                     f"{e['verdict']}{must} | {window} |")
+        groups = " / ".join(f"{e['groups'][g]['n']} ({e['groups'][g]['near_copies']})" if g in e["groups"] else "–"
+                            for g in ("on", "off", "unresolved"))
+        lines.append(f"| {e['experiment']} | {e['ridge_dim']} ({e['effective_dimension']}) | {e['model']} | "
+                     f"{e['role']} | {stat} | {e['verdict']}{must} | {window} | {groups} |")
+    return lines
+
+
+def authors_table(report: dict) -> list[str]:
+    """The authors' reading at t_min per experiment and model: group sizes, near-copies, nearest distances."""
+    lines = ["| experiment | model | t | frames resolved | on: n (near-copies), median nn | between | "
+             "off: n (near-copies), median nn | rank correlation residual ~ nn |", "|---|---|---|---|---|---|---|---|"]
+
+    def cell(group):
+        nn = "–" if group["median_nearest_distance"] is None else f"{group['median_nearest_distance']:.3g}"
+        return f"{group['n']} ({group['near_copies']}), {nn}"
+
+    for v in report.get("authors_view", []):
+        lines.append(f"| {v['experiment']} | {v['model']} | {v['time']:.3g} | {100 * (v['resolved_fraction'] or 0):.0f} % "
+                     f"| {cell(v['on'])} | {v['between']['n']} | {cell(v['off'])} | "
+                     f"{v['rank_correlation_with_nearness']:.2f} |")
     return lines
 
 
@@ -124,9 +149,11 @@ def main():
                 f"({fit['excluded']} left out); predicted slope {fit['predicted_slope']}"]
     if (folder / "mnist_checks.json").exists():
         report = json.loads((folder / "mnist_checks.json").read_text())
-        out += ["", f"### Latent on-ridge check (threshold {report['config']['tube_scale']:g}; "
+        out += ["", f"### Latent on-ridge check (median normal excess ≤ {report['config']['max_excess']:g}; "
                 f"baselines as built: {report['all_as_expected']}, undetermined: "
                 f"{report['baselines_undetermined']})", ""] + mnist_table(report)
+        out += ["", "### The authors' reading at t_min (normalized residual, on < 0.5, off > 0.6)", ""]
+        out += authors_table(report)
     if (folder / "neural_sweep.zarr").exists():
         sweep = read_store(folder / "neural_sweep.zarr")
         out += ["", "### Neural sweep (class fractions, median [min–max over seeds])", ""] + sweep_table(sweep)

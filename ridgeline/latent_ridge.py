@@ -43,8 +43,12 @@ def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: i
     -------
     dict of numpy arrays of shape (k, B): ``residual`` |P_N g|, ``scaled_residual`` h_t |P_N g|,
     ``relative_residual`` |P_N g| / |g|, ``tube_ratio`` h_t |P_N g| / sqrt(h_t (D - d)) (1 for
-    a point of p_t at its typical normal distance), ``curvature_ok`` (lambda_{d+1} < 0),
-    ``eigengap`` (lambda_d - lambda_{d+1}), ``resolved`` (h_t eigengap >= min_gap).
+    a point of p_t at its typical normal distance), ``normal_excess`` h_t |P_N g|^2 - (D - d) (the
+    squared normal offset |P_N (m - x)|^2 beyond p_t's noise, in units of h_t: about 0 for a point
+    of p_t, whatever the number of collapsed normal directions), ``curvature_ok`` (lambda_{d+1} < 0),
+    ``eigengap`` (lambda_d - lambda_{d+1}), ``resolved`` (h_t eigengap >= min_gap); and
+    ``cov_eigenvalues`` (B, D), the eigenvalues of Cov_w in descending order (the gap spectrum of
+    :func:`ridgeline.latent_spectrum.gap_spectrum`).
     """
     x = dist._check_queries(x)
     D = dist.dim
@@ -69,11 +73,14 @@ def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: i
             "scaled_residual": h[:, 0] * residual,
             "relative_residual": torch.where(gnorm > 0, residual / gnorm.clamp_min(1e-300), 0 * residual),
             "tube_ratio": h[:, 0] * residual / torch.sqrt(h[:, 0] * (D - dims_[:, None])),
+            "normal_excess": h[:, 0] * residual**2 - (D - dims_[:, None]),
             "curvature_ok": (lam[:, dims_] < 0).T,
             "eigengap": gap,
             "resolved": h[:, 0] * gap >= min_gap,
+            "cov_eigenvalues": mu.flip(1),
         })
-    return {k: torch.cat([p[k] for p in parts], dim=1).cpu().numpy() for k in parts[0]}
+    return {k: torch.cat([p[k] for p in parts], dim=0 if k == "cov_eigenvalues" else 1).cpu().numpy()
+            for k in parts[0]}
 
 
 def gap_filtered_sums(values: np.ndarray, gaps: np.ndarray, thresholds) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +126,7 @@ def _snapshot_metrics(dist, times, states, ridge_dims, min_gap, k: int) -> dict:
 
 
 def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scms: dict, logger=log,
-                         min_gap: float = DEFAULT_MIN_GAP) -> xr.Dataset:
+                         min_gap: float = DEFAULT_MIN_GAP, project_dims=None) -> xr.Dataset:
     """Every ridge metric of a latent sampling run.
 
     Parameters
@@ -128,6 +135,8 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     ridge_dims : the d* values. gap_thresholds : eigengap thresholds for the filtered means.
     scms : options of :func:`ridgeline.scms.scms_project` for the final-time projections.
     min_gap : dimensionless eigengap of a resolved frame (:func:`multi_dim_metrics`).
+    project_dims : the d* whose final samples are SCMS-projected (default: all); the projections
+        of the others are NaN (each projection costs SCMS iterations against every training latent).
 
     Returns
     -------
@@ -142,8 +151,11 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     with Progress(len(t_list), "latent ridge metrics", logger) as bar:
         per_time = map_items(one, range(len(t_list)), default_workers(states.device),
                              on_done=partial(bar.item_done, times=t_list))
+    spectra = np.stack([m.pop("cov_eigenvalues") for m in per_time])  # (S, B, D)
     stacked = {name: np.stack([m[name] for m in per_time], axis=1) for name in per_time[0]}  # (k, S, B)
     out = {name: variable(v, (RIDGE_DIM, dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name]) for name, v in stacked.items()}
+    out["cov_eigenvalues"] = variable(spectra, (dims.TIME, dims.SAMPLE, dims.RANK),
+                                      "eigenvalues of Cov_w(x) in descending order", "length^2")
     out["curvature_fraction"] = variable(stacked["curvature_ok"].mean(-1), (RIDGE_DIM, dims.TIME),
                                          "fraction of samples with lambda_{d+1} < 0", "1")
     out["resolved_fraction"] = variable(stacked["resolved"].mean(-1), (RIDGE_DIM, dims.TIME),
@@ -158,6 +170,10 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     final, t_final = states[-1], float(times[-1])
     projections, converged = [], []
     for d in ridge_dims:
+        if project_dims is not None and d not in project_dims:
+            projections.append(np.full(tuple(final.shape), np.nan))
+            converged.append(np.zeros(final.shape[0], bool))
+            continue
         res = scms_project(dist, final, t_final, int(d), **scms)
         projections.append(res.points.cpu().numpy())
         converged.append(res.converged.cpu().numpy())
@@ -175,6 +191,7 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     coords = {
         RIDGE_DIM: variable(np.asarray(ridge_dims), (RIDGE_DIM,), "ridge dimension d*", "1"),
         dims.TIME: variable(np.asarray(times, dtype=float), (dims.TIME,), "inference time t", "1"),
+        dims.RANK: variable(np.arange(1, spectra.shape[-1] + 1), (dims.RANK,), "eigenvalue rank (1 = largest)", "1"),
         GAP_THRESHOLD: variable(np.asarray(gap_thresholds, dtype=float), (GAP_THRESHOLD,),
                                 "eigengap threshold (Hessian units)", "1/length^2"),
     }
@@ -186,6 +203,7 @@ METRIC_ATTRS = {
     "scaled_residual": ("h_t-scaled ridge residual h_t |P_N grad log p_t|", "length"),
     "relative_residual": ("relative ridge residual |P_N g| / |g|", "1"),
     "tube_ratio": ("normal distance over p_t's normal width, h_t |P_N g| / sqrt(h_t (D - d))", "1"),
+    "normal_excess": ("squared normal offset beyond p_t's noise in units of h_t, h_t |P_N g|^2 - (D - d)", "1"),
     "curvature_ok": ("curvature condition lambda_{d+1} < 0", "1"),
     "resolved": ("normal frame resolved, h_t (lambda_d - lambda_{d+1}) >= min_gap", "1"),
     "eigengap": ("Hessian eigengap lambda_d - lambda_{d+1}", "1/length^2"),

@@ -16,13 +16,14 @@ log = logging.getLogger(__name__)
 
 def latent_ridge_to_store(path, latents, times, states, ridge_dims, gap_thresholds, scms: dict, attrs: dict,
                           device=None, block_points: int = DEFAULT_BLOCK_POINTS, logger=log,
-                          min_gap: float = DEFAULT_MIN_GAP):
+                          min_gap: float = DEFAULT_MIN_GAP, project_dims=None):
     """The latent ridge analysis (:func:`ridgeline.latent_ridge.latent_ridge_dataset`) in blocks of samples.
 
     Parameters
     ----------
     latents : (n, D) training latents. times : (S,) snapshot times. states : (S, B, D) array-like
-        indexed lazily. ridge_dims, gap_thresholds, scms, min_gap : as in ``latent_ridge_dataset``.
+        indexed lazily. ridge_dims, gap_thresholds, scms, min_gap, project_dims : as in
+        ``latent_ridge_dataset``.
     attrs : store attributes (provenance). block_points : (snapshot, sample) pairs per block.
 
     Returns
@@ -32,16 +33,16 @@ def latent_ridge_to_store(path, latents, times, states, ridge_dims, gap_threshol
     arrays written block by block, the totals from counts and sums over all blocks.
     """
     per_block = max(1, int(block_points) // max(1, states.shape[0]))
-    measure = partial(_latent_block, latents, times, states, ridge_dims, gap_thresholds, scms, min_gap, device,
-                      logger)
+    measure = partial(_latent_block, latents, times, states, ridge_dims, gap_thresholds, scms, min_gap, project_dims,
+                      device, logger)
     return write_in_blocks(path, states.shape[1], per_block, measure, _LatentTotals(gap_thresholds),
                             all_coordinates, attrs, "latent ridge", logger)
 
 
-def _latent_block(latents, times, states, ridge_dims, gap_thresholds, scms, min_gap, device, logger,
+def _latent_block(latents, times, states, ridge_dims, gap_thresholds, scms, min_gap, project_dims, device, logger,
                   block) -> xr.Dataset:
     x = torch.as_tensor(np.asarray(states[:, block]), dtype=torch.float64, device=device)
-    return latent_ridge_dataset(latents, times, x, ridge_dims, gap_thresholds, scms, logger, min_gap)
+    return latent_ridge_dataset(latents, times, x, ridge_dims, gap_thresholds, scms, logger, min_gap, project_dims)
 
 
 class _LatentTotals:

@@ -19,7 +19,8 @@ rule checks:
 
 rule controls:
     input:
-        control_metrics_stores(),
+        metrics=control_metrics_stores(),
+        mnist=mnist_checks_report(),
     output:
         "results/controls.json",
     log:

@@ -3,6 +3,7 @@ import os
 
 import jsonschema
 import yaml
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 from ridgeline.datasets import DatasetError, build_dataset, is_collinear
@@ -65,11 +66,16 @@ def check_mnist():
     from ridgeline.mnist import MnistDataError, check_source
 
     mnist = config["mnist"]
-    latent = mnist["vae"]["latent_dim"]
-    too_big = [d for d in mnist["ridge"]["ridge_dims"] if d >= latent]
-    if too_big:
+    view = mnist["authors_view"]
+    if view["ridge_dim"] not in mnist["ridge"]["ridge_dims"]:
         raise ValueError(
-            f"mnist.ridge.ridge_dims {too_big} must be below mnist.vae.latent_dim = {latent}"
+            f"mnist.authors_view.ridge_dim = {view['ridge_dim']} must be one of "
+            f"mnist.ridge.ridge_dims {mnist['ridge']['ridge_dims']}"
+        )
+    if view["off_above"] < view["on_below"]:
+        raise ValueError(
+            f"mnist.authors_view.off_above = {view['off_above']} must be at least "
+            f"on_below = {view['on_below']}"
         )
     if mnist["figures"]["ridge_dim"] not in mnist["ridge"]["ridge_dims"]:
         raise ValueError(
@@ -82,14 +88,70 @@ def check_mnist():
             f"mnist.runs {unknown} are not defined under mnist.experiments; "
             f"defined: {sorted(mnist['experiments'])}"
         )
+    available = []
     for name in mnist["runs"]:
+        check_mnist_protocol(name)
         entry = mnist["experiments"][name]
         try:
             check_source(entry["source"])
         except MnistDataError as err:
-            raise ValueError(
-                f"config `mnist: experiments: {name}: source`: {err}"
-            ) from None
+            if not entry.get("optional", False):
+                raise ValueError(
+                    f"config `mnist: experiments: {name}: source`: {err}"
+                ) from None
+            logger.warning(f"skipping the optional MNIST experiment '{name}': {err}")
+            continue
+        available.append(name)
+    mnist["runs"] = available
+
+
+def check_mnist_protocol(name):
+    """The score settings one MNIST experiment trains with (its protocol's, if any) are consistent."""
+    protocol = config["mnist"]["experiments"][name].get("protocol")
+    where = f"mnist.protocols.{protocol}" if protocol else "mnist"
+    if protocol and protocol not in config["mnist"]["protocols"]:
+        raise ValueError(
+            f"mnist.experiments.{name}.protocol = {protocol!r} is not defined under "
+            f"mnist.protocols; defined: {sorted(config['mnist']['protocols'])}"
+        )
+    latent = mnist_protocol_settings(name, "vae")["latent_dim"]
+    too_big = [
+        d
+        for d in config["mnist"]["ridge"]["ridge_dims"]
+        if d != "effective" and d >= latent
+    ]
+    if too_big:
+        raise ValueError(
+            f"mnist.ridge.ridge_dims {too_big} must be below the latent dimension "
+            f"{latent} of experiment {name} ({where}.vae.latent_dim)"
+        )
+    projected = mnist_protocol_settings(name, "ridge").get("project_dims")
+    outside = sorted(
+        set(map(str, projected or []))
+        - set(map(str, config["mnist"]["ridge"]["ridge_dims"]))
+    )
+    if outside:
+        raise ValueError(
+            f"{where}: ridge.project_dims {outside} must be among mnist.ridge.ridge_dims"
+        )
+    figure_dim = config["mnist"]["figures"]["ridge_dim"]
+    if projected is not None and figure_dim not in projected:
+        raise ValueError(
+            f"{where}: ridge.project_dims {projected} must include mnist.figures.ridge_dim = "
+            f"{figure_dim} (its samples are drawn with their SCMS projections)"
+        )
+    score = mnist_protocol_settings(name, "score")
+    late = [c for c in score["checkpoints"] if c >= score["steps"]]
+    if late:
+        raise ValueError(
+            f"{where}: score.checkpoints {late} must lie below score.steps = "
+            f"{score['steps']} (the final network is the latent model `score`)"
+        )
+    if score["keep"] == "best_epoch" and score["checkpoints"]:
+        raise ValueError(
+            f"{where}: score.keep = best_epoch keeps an earlier network, so score.checkpoints "
+            f"{score['checkpoints']} would not be checkpoints of it; set checkpoints: []"
+        )
 
 
 def dataset_arguments(name):
@@ -553,28 +615,57 @@ def mnist_seeds():
     return list(config["mnist"].get("seeds", config["seeds"][:1]))
 
 
-def mnist_models():
-    """Latent score models of every MNIST run: the network (`score`) and mnist.baselines."""
-    return ["score", *config["mnist"]["baselines"]]
+def mnist_protocol_settings(experiment, key):
+    """mnist.<key> (vae, score, sampling or ridge) for one experiment: the shared settings, with those
+    of the experiment's protocol (mnist.protocols) in their place."""
+    settings = dict(config["mnist"][key])
+    protocol = config["mnist"]["experiments"][experiment].get("protocol")
+    if protocol:
+        settings.update(config["mnist"]["protocols"][protocol].get(key, {}))
+    return canonical(settings)
+
+
+def mnist_settings(key):
+    """Job params: mnist.<key> of the job's experiment (:func:`mnist_protocol_settings`)."""
+    return lambda wildcards: mnist_protocol_settings(wildcards.experiment, key)
+
+
+def mnist_models(experiment):
+    """Latent score models of one MNIST experiment: the network (`score`), its checkpoints
+    (`score_step<N>`, mnist.score.checkpoints) and mnist.baselines."""
+    steps = sorted(mnist_protocol_settings(experiment, "score")["checkpoints"])
+    return ["score", *(f"score_step{n}" for n in steps), *config["mnist"]["baselines"]]
+
+
+def mnist_run_keys():
+    """(experiment, seed, model) of every MNIST ridge store, in the order of mnist_stores("ridge")."""
+    return [
+        [e, s, m]
+        for e in config["mnist"]["runs"]
+        for s in mnist_seeds()
+        for m in mnist_models(e)
+    ]
 
 
 def mnist_stores(kind):
     """The per-run stores ``kind`` (ridge, latents) of every MNIST experiment, seed and, for
     ridge stores, latent score model."""
-    runs = [
-        f"results/mnist/{e}/seed{s}"
-        for e in config["mnist"]["runs"]
-        for s in mnist_seeds()
-    ]
     if kind == "latents":
-        return [f"{run}/latents.zarr" for run in runs]
-    return [f"{run}/{kind}/{m}.zarr" for run in runs for m in mnist_models()]
+        return [
+            f"results/mnist/{e}/seed{s}/latents.zarr"
+            for e in config["mnist"]["runs"]
+            for s in mnist_seeds()
+        ]
+    return [
+        f"results/mnist/{e}/seed{s}/{kind}/{m}.zarr" for e, s, m in mnist_run_keys()
+    ]
 
 
 def mnist_model_input(wildcards):
     """What a latent sampling run needs: the trained network, or the latents its baseline is built from."""
     run = f"results/mnist/{wildcards.experiment}/seed{wildcards.seed}"
-    return f"{run}/score.pt" if wildcards.latent == "score" else f"{run}/latents.zarr"
+    network = wildcards.latent.startswith("score")
+    return f"{run}/score.pt" if network else f"{run}/latents.zarr"
 
 
 def mnist_figure_inputs(wildcards):
@@ -585,17 +676,22 @@ def mnist_figure_inputs(wildcards):
         "vae": f"{run}/vae.pt",
         "latents": f"{run}/latents.zarr",
         "samples": f"{run}/samples/score.zarr",
-        "ridge": [f"{run}/ridge/{m}.zarr" for m in mnist_models()],
+        "ridge": [f"{run}/ridge/{m}.zarr" for m in mnist_models(wildcards.experiment)],
     }
 
 
+def mnist_checks_report():
+    """The latent checks, whose baselines join results/controls.json (none without MNIST runs)."""
+    return ["results/mnist_checks.json"] if config["mnist"]["runs"] else []
+
+
 def mnist_final_outputs():
-    """MNIST targets: the aggregated store and three figures per experiment."""
+    """MNIST targets: the aggregated store, the checks and four figures per experiment."""
     experiments = list(config["mnist"]["runs"])
     if not experiments:
         return []
     return ["results/mnist_metrics.zarr", "results/mnist_checks.json"] + expand(
         "results/figures/mnist_{name}_{experiment}.png",
-        name=["residuals", "decoded", "vae"],
+        name=["residuals", "decoded", "dimension", "authors", "vae"],
         experiment=experiments,
     )

@@ -28,7 +28,7 @@ rule mnist_vae:
     resources:
         gpu=gpu_request("mnist_vae"),
     params:
-        vae=section("mnist", "vae"),
+        vae=mnist_settings("vae"),
         device=stage_device("mnist_vae"),
         code=script_code("mnist_vae"),
     script:
@@ -50,7 +50,7 @@ rule mnist_score:
     resources:
         gpu=gpu_request("mnist_score"),
     params:
-        score=section("mnist", "score"),
+        score=mnist_settings("score"),
         sampling=mnist_time_range(),
         device=stage_device("mnist_score"),
         code=script_code("mnist_score"),
@@ -73,7 +73,7 @@ rule mnist_sample:
     resources:
         gpu=gpu_request("mnist_sample"),
     params:
-        sampling=section("mnist", "sampling"),
+        sampling=mnist_settings("sampling"),
         device=stage_device("mnist_sample"),
         code=script_code("mnist_sample"),
     script:
@@ -96,7 +96,7 @@ rule mnist_ridge:
     resources:
         gpu=gpu_request("mnist_ridge"),
     params:
-        ridge=section("mnist", "ridge"),
+        ridge=mnist_settings("ridge"),
         device=stage_device("mnist_ridge"),
         code=script_code("mnist_ridge"),
     script:
@@ -114,9 +114,9 @@ rule aggregate_mnist:
     conda:
         "../envs/ridgeline.yaml"
     params:
+        runs=mnist_run_keys(),
         experiments=list(config["mnist"]["runs"]),
         seeds=mnist_seeds(),
-        models=mnist_models(),
         code=script_code("aggregate_mnist"),
     script:
         "../workflow_scripts/aggregate_mnist.py"
@@ -133,6 +133,7 @@ rule mnist_checks:
         "../envs/ridgeline.yaml"
     params:
         checks=section("mnist", "checks"),
+        authors_view=section("mnist", "authors_view"),
         code=script_code("mnist_checks"),
     script:
         "../workflow_scripts/mnist_checks.py"
@@ -154,6 +155,18 @@ rule figure_mnist:
             category="4. MNIST latent diffusion",
             subcategory="{experiment}",
         ),
+        authors=report(
+            "results/figures/mnist_authors_{experiment}.png",
+            caption="../report/mnist_authors.rst",
+            category="4. MNIST latent diffusion",
+            subcategory="{experiment}",
+        ),
+        dimension=report(
+            "results/figures/mnist_dimension_{experiment}.png",
+            caption="../report/mnist_dimension.rst",
+            category="4. MNIST latent diffusion",
+            subcategory="{experiment}",
+        ),
         reconstructions=report(
             "results/figures/mnist_vae_{experiment}.png",
             caption="../report/mnist_vae.rst",
@@ -167,7 +180,9 @@ rule figure_mnist:
     params:
         figure=section("mnist", "figures"),
         checks=section("mnist", "checks"),
-        models=mnist_models(),
+        models=lambda wildcards: mnist_models(wildcards.experiment),
+        sampling=mnist_settings("sampling"),
+        authors_view=section("mnist", "authors_view"),
         code=script_code("figure_mnist"),
     script:
         "../workflow_scripts/figure_mnist.py"

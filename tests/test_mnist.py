@@ -147,3 +147,16 @@ def test_latent_ridge_dataset_has_every_metric_per_d():
     frac = ds["curvature_fraction"].values
     np.testing.assert_allclose(frac, ds["curvature_ok"].values.mean(-1))
     assert (ds["projection_distance"].values >= 0).all()
+
+
+def test_only_the_chosen_ridge_dimensions_are_projected():
+    g = torch.Generator().manual_seed(0)
+    latents = torch.randn(60, 8, generator=g, dtype=torch.float64)
+    states = torch.randn(3, 20, 8, generator=g, dtype=torch.float64)
+    scms = dict(tol=1e-6, max_iter=200, criterion="relative", method="scms")
+    every = latent_ridge_dataset(latents, np.array([1.0, 0.1, 0.01]), states, [1, 3], [1e-3], scms)
+    some = latent_ridge_dataset(latents, np.array([1.0, 0.1, 0.01]), states, [1, 3], [1e-3], scms, project_dims=[3])
+    np.testing.assert_array_equal(some["projection"].sel(ridge_dim=3).values, every["projection"].sel(ridge_dim=3).values)
+    assert np.isnan(some["projection"].sel(ridge_dim=1).values).all()
+    assert not some["projection_converged"].sel(ridge_dim=1).values.any()
+    np.testing.assert_array_equal(some["residual"].values, every["residual"].values)  # the rest is unchanged

@@ -1,4 +1,4 @@
-"""Gather the MNIST ridge stores of every model and the VAE losses into results/mnist_metrics.zarr (rule aggregate_mnist)."""
+"""Gather the MNIST ridge stores of every model and the VAE losses and latent spectra into results/mnist_metrics.zarr (rule aggregate_mnist)."""
 
 from ridgeline.io import read_store, write_store
 from ridgeline.latent_summary import combine_latent_runs
@@ -8,10 +8,9 @@ from ridgeline.runtime import configure_job
 log = configure_job(snakemake.log[0])
 p = snakemake.params
 keys = [(e, s) for e in p.experiments for s in p.seeds]
-ridge = iter(snakemake.input.ridge)
-stores = {(e, s, m): read_store(next(ridge)) for e, s in keys for m in p.models}
-losses = {key: read_store(path)["loss_history"] for key, path in zip(keys, snakemake.input.latents)}
-ds = combine_latent_runs(stores, losses)
+stores = {tuple(run): read_store(path) for run, path in zip(p.runs, snakemake.input.ridge)}
+latents = {key: read_store(path) for key, path in zip(keys, snakemake.input.latents)}
+ds = combine_latent_runs(stores, latents)
 log.info("aggregated %d MNIST runs: %s", len(stores), dict(ds.sizes))
 write_store(ds, snakemake.output[0],
-            provenance("aggregate_mnist", {"experiments": p.experiments, "seeds": p.seeds, "models": p.models}))
+            provenance("aggregate_mnist", {"runs": p.runs}))

@@ -5,12 +5,13 @@ import numpy as np
 
 from ridgeline import dims
 from ridgeline.io import read_store
-from ridgeline.mnist_plots import decoded_samples, reconstructions, residual_statistics
+from ridgeline.latent_spectrum import latent_dimension_dataset, median_gap_spectrum
+from ridgeline.mnist_plots import authors_view, decoded_samples, dimension_spectra, reconstructions, residual_statistics
 from ridgeline.models.vae import decode, load_vae
 from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0])
-cfg, name = snakemake.params.figure, snakemake.wildcards.experiment
+cfg, checks, name = snakemake.params.figure, snakemake.params.checks, snakemake.wildcards.experiment
 vae = load_vae(snakemake.input.vae)
 latents = read_store(snakemake.input.latents)
 runs = {model: read_store(path) for model, path in zip(snakemake.params.models, snakemake.input.ridge)}
@@ -21,15 +22,32 @@ n = len(latents["points"])
 fig = residual_statistics(runs, f"Do latent samples sit on the ridge of $p_t$? '{name}' latents (n = {n}, "
                                 f"D = {latents['points'].shape[1]}): the network beside the memorizing exact score "
                                 "and a fitted Gaussian,\nat the times where the normal frame is resolved",
-                          snakemake.params.checks["tube_scale"])
+                          checks["max_excess"])
 fig.savefig(snakemake.output.residuals, dpi=cfg["dpi"])
 plt.close(fig)
 
+summary = latent_dimension_dataset(latents["points"].values, latents["kl_per_dim"].values)
+reference = "exact" if "exact" in runs else "score"  # the exact score samples p_t itself
+times = runs[reference][dims.TIME].values
+fig = dimension_spectra(summary, median_gap_spectrum(runs[reference]["cov_eigenvalues"].values, times), times,
+                        ridge["ridge_dim"].values,
+                        f"'{name}': how many dimensions do the latents use? (dotted: the analysed d*; eigengaps at the "
+                        f"{'exact score' if reference == 'exact' else 'network'}'s samples)")
+fig.savefig(snakemake.output.dimension, dpi=cfg["dpi"])
+plt.close(fig)
+sampler = ("the σ_t-sharpened sampler of the authors' notebook" if snakemake.params.sampling["sharpen"]
+           else "the consistent reverse SDE")
+fig = authors_view(runs["score"], snakemake.params.authors_view, checks["max_copy_ratio"],
+                   f"'{name}': the authors' on/off-ridge reading of the network's samples ({sampler}),\n"
+                   "and how close the same samples are to a training latent")
+fig.savefig(snakemake.output.authors, dpi=cfg["dpi"])
+plt.close(fig)
+ridge_dim = int(summary["effective_dimension"]) if cfg["ridge_dim"] == "effective" else cfg["ridge_dim"]
+
 ridge = ridge.assign(states_final=final, train_latents=latents["points"])
-fig = decoded_samples(ridge, lambda z: decode(vae, z).numpy(), cfg["ridge_dim"], cfg["n_images"],
+fig = decoded_samples(ridge, lambda z: decode(vae, z).numpy(), ridge_dim, checks, cfg["n_images"],
                       f"'{name}': are generated digits copies? Decoded samples closest to (top) and farthest\n"
-                      f"from (bottom) the d* = {cfg['ridge_dim']} ridge, their SCMS projections and nearest "
-                      "training latents")
+                      f"from (bottom) the d* = {ridge_dim} ridge, their SCMS projections and nearest training latents")
 fig.savefig(snakemake.output.decoded, dpi=cfg["dpi"])
 plt.close(fig)
 

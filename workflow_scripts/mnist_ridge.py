@@ -2,6 +2,7 @@
 
 from ridgeline.device import resolve_device
 from ridgeline.io import open_store, read_store
+from ridgeline.latent_spectrum import effective_dimension, resolve_ridge_dims
 from ridgeline.latent_store import latent_ridge_to_store
 from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job
@@ -11,11 +12,16 @@ cfg, seed = snakemake.params.ridge, int(snakemake.wildcards.seed)
 device = resolve_device(snakemake.params.device)
 latents = read_store(snakemake.input.latents)["points"].values
 run = open_store(snakemake.input.samples)
-summary = latent_ridge_to_store(snakemake.output[0], latents, run["time"].values, run["states"], cfg["ridge_dims"],
+ridge_dims = resolve_ridge_dims(cfg["ridge_dims"], latents)
+project_dims = None if cfg.get("project_dims") is None else resolve_ridge_dims(cfg["project_dims"], latents)
+log.info("effective dimension of the latents (principal directions with variance > 0.01): %d; d* = %s",
+         effective_dimension(latents),
+         ridge_dims)
+summary = latent_ridge_to_store(snakemake.output[0], latents, run["time"].values, run["states"], ridge_dims,
                                 cfg["gap_thresholds"], cfg["scms"],
                                 provenance("mnist_ridge", {**cfg, "model": snakemake.wildcards.latent}, seed), device,
-                                cfg["block_points"], log, cfg["min_gap"])
-for d in cfg["ridge_dims"]:
+                                cfg["block_points"], log, cfg["min_gap"], project_dims)
+for d in ridge_dims:
     frac = summary["curvature_fraction"].sel(ridge_dim=d).values
     log.info("d* = %d: curvature-satisfied fraction from T to t_min: %s", d, " ".join(f"{f:.2f}" for f in frac))
     frac = summary["resolved_fraction"].sel(ridge_dim=d).values

@@ -6,7 +6,7 @@ import xarray as xr
 from ridgeline import dims
 from ridgeline.device import resolve_device
 from ridgeline.io import read_store, variable, write_store
-from ridgeline.models.vae import decode, encode_means, save_vae, train_vae
+from ridgeline.models.vae import decode, encode_posteriors, kl_per_dimension, save_vae, train_vae
 from ridgeline.provenance import provenance
 from ridgeline.runtime import configure_job, generator
 
@@ -17,7 +17,8 @@ data = read_store(snakemake.input[0])
 images = data["images"].values.astype(np.float64)
 model, history = train_vae(images, cfg["latent_dim"], cfg["hidden"], cfg["epochs"], cfg["batch_size"], cfg["lr"],
                            generator=generator(seed, "vae"), device=device, logger=log)
-latents = encode_means(model, images).numpy()
+means, logvars = encode_posteriors(model, images)
+latents = means.numpy()
 recon = decode(model, latents).numpy()
 bce = -(images * np.log(np.clip(recon, 1e-12, 1)) + (1 - images) * np.log(np.clip(1 - recon, 1e-12, 1))).sum(1)
 log.info("final epoch: loss %.2f (BCE %.2f + KL %.2f); mean-code reconstruction BCE %.2f", *history[-1].tolist(),
@@ -30,6 +31,10 @@ ds = xr.Dataset(
         "labels": variable(data["labels"].values, (dims.TRAIN,), "digit class", "1"),
         "loss_history": variable(history.numpy(), ("epoch", "loss_term"), "mean per-image loss per epoch", "nats"),
         "reconstruction_bce": variable(bce, (dims.TRAIN,), "BCE of the decoded encoder mean", "nats"),
+        "kl_per_dim": variable(kl_per_dimension(means, logvars).numpy(), (dims.COORD,),
+                               "mean KL(q(z_j | x) || N(0, 1)) of latent dimension j", "nats"),
+        "posterior_variance": variable(logvars.exp().mean(0).numpy(), (dims.COORD,),
+                                       "mean encoder variance of latent dimension j", "latent units^2"),
     },
     coords={"loss_term": np.asarray(["total", "bce", "kl"])},
 )

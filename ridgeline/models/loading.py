@@ -12,7 +12,8 @@ from .random_features import RandomFeatures, RFScore
 
 MODEL_NAMES = ("exact", "neural", "neural_gen", "rf")
 #: Latent score models of the MNIST stages: the trained network and its two baselines.
-LATENT_MODELS = ("score", "exact", "gaussian")
+LATENT_MODELS = ("score", "score_step<N>", "exact", "gaussian")
+CHECKPOINT_PREFIX = "score_step"
 
 
 def load_score_model(name: str, points, checkpoint, device=None, rf_tau: float = math.inf):
@@ -52,11 +53,14 @@ def load_rf_score(moments_store, flow_store, tau: float, device=None) -> RFScore
 def load_latent_model(name: str, source, device=None):
     """The latent score model ``name`` (one of :data:`LATENT_MODELS`).
 
-    ``source`` is the network's .pt file for ``score``, and the training latents (n, D) for the
-    baselines ``exact`` (their smoothed-empirical score) and ``gaussian`` (a Gaussian fitted to them).
+    ``source`` is the network's .pt file for ``score`` (the trained network) and ``score_step<N>``
+    (its checkpoint after N training steps), and the training latents (n, D) for the baselines
+    ``exact`` (their smoothed-empirical score) and ``gaussian`` (a Gaussian fitted to them).
     """
     if name == "score":
         return NeuralScore.load(source, device=device)
+    if name.startswith(CHECKPOINT_PREFIX) and name.removeprefix(CHECKPOINT_PREFIX).isdigit():
+        return NeuralScore.load(source, device=device, step=int(name.removeprefix(CHECKPOINT_PREFIX)))
     if name == "exact":
         return ExactScore(source, device=device)
     if name == "gaussian":

@@ -13,8 +13,8 @@ and 24 of 2,000 samples to distances of 1e3 to 1e19; with the skip none of 5 see
 The time input of the frozen Gaussian Fourier embedding is the normalized log-time
 u = log(t / t_min) / log(T / t_min) in [0, 1], which spreads the geometric sampling grid evenly.
 
-Training samples t log-uniformly on [t_min, T] and importance-weights each term so that the loss
-is the dt-integral of docs/science.md: L = int w_SM(t) E|s - grad log p(x_t | x_0)|^2 dt / D, with
+Training samples t log-uniformly (or, as in the authors' notebook, uniformly) on [t_min, T] and
+importance-weights each term so that the loss is the dt-integral of docs/science.md: L = int w_SM(t) E|s - grad log p(x_t | x_0)|^2 dt / D, with
 |s - target|^2 = |eps_theta - z|^2 / h_t.
 """
 
@@ -133,29 +133,59 @@ def load_modules(path, device=None, steps=(None,)) -> list:
     return modules
 
 
-def dsm_loss(module: ScoreMLP, x0, t, z, weighting: str) -> torch.Tensor:
+#: How training draws t on [t_min, T]: log-uniformly (the default) or uniformly (the authors' notebook).
+TIME_SAMPLINGS = ("log_uniform", "uniform")
+
+
+def draw_times(n: int, T: float, t_min: float, time_sampling: str, generator=None, device=None) -> torch.Tensor:
+    """n training times on [t_min, T], log-uniform or uniform (:data:`TIME_SAMPLINGS`)."""
+    u = torch.rand(n, generator=generator, device=device)
+    if time_sampling == "log_uniform":
+        return t_min * (T / t_min) ** u
+    if time_sampling == "uniform":
+        return t_min + (T - t_min) * u
+    raise ValueError(f"unknown time_sampling '{time_sampling}'; choose one of {TIME_SAMPLINGS}")
+
+
+def inverse_time_density(t: torch.Tensor, T: float, t_min: float, time_sampling: str) -> torch.Tensor:
+    """1 / q(t) for the density q of :func:`draw_times` (the importance weight is w_SM / q)."""
+    if time_sampling == "log_uniform":
+        return t * math.log(T / t_min)
+    if time_sampling == "uniform":
+        return torch.full_like(t, T - t_min)
+    raise ValueError(f"unknown time_sampling '{time_sampling}'; choose one of {TIME_SAMPLINGS}")
+
+
+def dsm_loss(module: ScoreMLP, x0, t, z, weighting: str, time_sampling: str = "log_uniform") -> torch.Tensor:
     """Importance-weighted denoising score-matching loss for one batch (float32).
 
-    x0, z : (B, D); t : (B,) drawn log-uniformly on [t_min, T].
+    x0, z : (B, D); t : (B,) drawn from ``time_sampling`` on [t_min, T]. Either way the loss
+    estimates the same dt-integral: each term is weighted by w_SM(t) / q(t).
     """
     a, h = alpha(t)[:, None], variance(t)[:, None]
     xt = a * x0 + h.sqrt() * z
     T, t_min = module.hparams["T"], module.hparams["t_min"]
-    # w_SM(t) / q(t) with q(t) = 1 / (t log(T/t_min)), and the 1/h of the eps parametrization
-    weight = score_matching_weight(weighting, h) * t[:, None] * math.log(T / t_min) / h
+    # w_SM(t) / q(t), and the 1/h of the eps parametrization
+    if time_sampling == "log_uniform":  # q(t) = 1 / (t log(T / t_min))
+        weight = score_matching_weight(weighting, h) * t[:, None] * math.log(T / t_min) / h
+    else:
+        weight = score_matching_weight(weighting, h) * inverse_time_density(t, T, t_min, time_sampling)[:, None] / h
     return (weight * (module(xt, t) - z) ** 2).mean()
 
 
 def train_neural_score(module, data, weighting="1", steps=10000, batch_size=512, lr=1e-3,
-                       generator=None, logger=log, checkpoints=(), on_checkpoint=None) -> np.ndarray:
+                       generator=None, logger=log, checkpoints=(), on_checkpoint=None,
+                       time_sampling: str = "log_uniform") -> np.ndarray:
     """Train ``module`` in place with Adam on denoising score matching; returns losses (steps,).
 
     Parameters
     ----------
     module : ScoreMLP on the target device. data : (n, D) training points.
     weighting : "1", "h" or "h2" (w_SM). generator : torch.Generator on the module's device.
-    checkpoints, on_checkpoint : ``on_checkpoint(step, module)`` is called after each of the
-        Adam steps counted in ``checkpoints`` (1-based; the draws do not depend on them).
+    checkpoints, on_checkpoint : ``on_checkpoint(step, module, losses)`` is called after each of
+        the Adam steps counted in ``checkpoints`` (1-based; the draws do not depend on them), with
+        the losses of steps 1 .. step.
+    time_sampling : how t is drawn (:data:`TIME_SAMPLINGS`).
     """
     keep = {int(c) for c in checkpoints}
     device = next(module.parameters()).device
@@ -167,26 +197,47 @@ def train_neural_score(module, data, weighting="1", steps=10000, batch_size=512,
     with Progress(steps, "train neural score", logger) as bar:
         for step in range(steps):
             idx = torch.randint(data.shape[0], (batch_size,), generator=generator, device=device)
-            u = torch.rand(batch_size, generator=generator, device=device)
-            t = t_min * (T / t_min) ** u
+            t = draw_times(batch_size, T, t_min, time_sampling, generator, device)
             z = torch.randn(batch_size, data.shape[1], generator=generator, device=device)
-            loss = dsm_loss(module, data[idx], t, z, weighting)
+            loss = dsm_loss(module, data[idx], t, z, weighting, time_sampling)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             losses[step] = loss.item()
             if step + 1 in keep and on_checkpoint is not None:
-                on_checkpoint(step + 1, module)
+                on_checkpoint(step + 1, module, losses[: step + 1])
             bar.update(1, loss=float(losses[max(0, step - 99): step + 1].mean()))
     module.eval()
     return losses
+
+
+def train_keeping_best_epoch(module, data, epoch_steps: int, **options) -> tuple[np.ndarray, int]:
+    """:func:`train_neural_score`, then the weights of the epoch with the lowest mean loss (the authors' notebook).
+
+    An epoch is ``epoch_steps`` consecutive steps (ceil(n / batch_size): one pass over the data);
+    the weights kept are those at the end of the best epoch. Returns (losses, the step kept).
+    """
+    steps = options["steps"]
+    best = {"loss": math.inf, "step": steps, "state": None}
+
+    def compare(step, trained, losses):
+        epoch_loss = float(losses[step - epoch_steps: step].mean())
+        if epoch_loss < best["loss"]:
+            best.update(loss=epoch_loss, step=step,
+                        state={k: v.detach().clone() for k, v in trained.state_dict().items()})
+
+    losses = train_neural_score(module, data, checkpoints=range(epoch_steps, steps + 1, epoch_steps),
+                                on_checkpoint=compare, **options)
+    if best["state"] is not None:
+        module.load_state_dict(best["state"])
+    return losses, best["step"]
 
 
 def train_with_checkpoints(module, data, checkpoints, **options) -> tuple[np.ndarray, dict]:
     """:func:`train_neural_score` that also returns {step: copy of the state_dict} at ``checkpoints``."""
     states = {}
 
-    def keep(step, trained):
+    def keep(step, trained, _losses):
         states[step] = {k: v.detach().clone() for k, v in trained.state_dict().items()}
 
     losses = train_neural_score(module, data, checkpoints=checkpoints, on_checkpoint=keep, **options)

@@ -92,11 +92,25 @@ def train_vae(images, latent=32, hidden=(400, 200), epochs=30, batch_size=128, l
 
 
 @torch.no_grad()
-def encode_means(model: VAE, images, batch: int = 4096) -> torch.Tensor:
-    """Encoder means (n, latent), float64 on the CPU."""
+def encode_posteriors(model: VAE, images, batch: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+    """Encoder means and log variances of q(z | x), each (n, latent), float64 on the CPU."""
     device = next(model.parameters()).device
     x = torch.as_tensor(images, dtype=torch.float32)
-    return torch.cat([model.encode(xb.to(device))[0].double().cpu() for xb in x.split(batch)])
+    parts = [model.encode(xb.to(device)) for xb in x.split(batch)]
+    return tuple(torch.cat([p[i].double().cpu() for p in parts]) for i in range(2))
+
+
+def encode_means(model: VAE, images, batch: int = 4096) -> torch.Tensor:
+    """Encoder means (n, latent), float64 on the CPU."""
+    return encode_posteriors(model, images, batch)[0]
+
+
+def kl_per_dimension(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """Mean over images of KL(q(z_j | x) || N(0, 1)) per latent dimension j: (n, latent) -> (latent,) nats.
+
+    A dimension whose KL is near zero carries no information about the image (posterior collapse).
+    """
+    return (0.5 * (mu**2 + logvar.exp() - 1.0 - logvar)).mean(0)
 
 
 @torch.no_grad()

@@ -121,26 +121,34 @@ def test_check_thresholds_rerun_only_the_verdicts_and_the_controls_only_their_ru
 def test_mnist_ridge_settings_rerun_the_analysis_not_the_training(finished_run):
     cfg = edited_config(finished_run, "gaps.yaml",
                         lambda c: c["mnist"]["ridge"].update(gap_thresholds=[1e-5, 1e-3]))
-    assert planned_jobs(finished_run, cfg) == {"mnist_ridge": 3, "aggregate_mnist": 1, "mnist_checks": 1,
-                                               "figure_mnist": 1, "all": 1}
+    # the baselines' verdicts join controls.json, which the phases figure of the control dataset draws
+    assert planned_jobs(finished_run, cfg) == {"mnist_ridge": 4, "aggregate_mnist": 1, "mnist_checks": 1,
+                                               "controls": 1, "figure_phases": 1, "figure_mnist": 1, "all": 1}
     cfg = edited_config(finished_run, "vae.yaml", lambda c: c["mnist"]["vae"].update(epochs=3))
-    assert planned_jobs(finished_run, cfg) == {"mnist_vae": 1, "mnist_score": 1, "mnist_sample": 3, "mnist_ridge": 3,
-                                               "aggregate_mnist": 1, "mnist_checks": 1, "figure_mnist": 1, "all": 1}
+    assert planned_jobs(finished_run, cfg) == {"mnist_vae": 1, "mnist_score": 1, "mnist_sample": 4, "mnist_ridge": 4,
+                                               "aggregate_mnist": 1, "mnist_checks": 1, "controls": 1,
+                                               "figure_phases": 1, "figure_mnist": 1, "all": 1}
 
 
 def test_mnist_store_holds_every_d_and_the_vae_loss(finished_run):
     ds = read_store(finished_run / "results" / "mnist_metrics.zarr")
-    assert list(ds["ridge_dim"].values) == [3, 4, 25]
+    effective = int(ds["effective_dimension"].sel(experiment="digits", seed=0))
+    assert list(ds["ridge_dim"].values) == sorted({2, 3, 4, 25, effective})  # `effective` from the latents' spectrum
+    spectrum = ds["covariance_eigenvalue"].sel(experiment="digits", seed=0).values
+    assert effective == min(max(1, int((spectrum > 0.01).sum())), 31)  # principal directions above 0.01
     assert ds["residual"].sizes["time"] == 4 and ds["residual"].sizes["sample"] == 100
     assert np.isfinite(ds["vae_final_loss"].values).all()
     assert ds.attrs["rule"] == "aggregate_mnist"
-    assert list(ds["model"].values) == ["score", "exact", "gaussian"] and "model" not in ds["vae_final_loss"].dims
+    assert list(ds["model"].values) == ["score", "score_step50", "exact", "gaussian"]
+    assert "model" not in ds["vae_final_loss"].dims
     fraction = ds["resolved_fraction"].sel(experiment="digits", seed=0).values
     np.testing.assert_allclose(fraction, ds["resolved"].sel(experiment="digits", seed=0).mean("sample").values)
     report = json.loads((finished_run / "results" / "mnist_checks.json").read_text())
     assert {(e["model"], e["ridge_dim"]) for e in report["entries"]} == {
-        (m, d) for m in ("score", "exact", "gaussian") for d in (3, 4, 25)}
-    for name in ("residuals", "decoded", "vae"):
+        (m, d) for m in ("score", "score_step50", "exact", "gaussian") for d in sorted({2, 3, 4, 25, effective})}
+    assert {e["role"] for e in report["entries"] if e["ridge_dim"] >= effective} <= {"model", "uninformative"}
+    assert all(set(e["groups"]) >= {"time", "unresolved"} for e in report["entries"])
+    for name in ("residuals", "decoded", "dimension", "vae"):
         assert (finished_run / "results" / "figures" / f"mnist_{name}_digits.png").stat().st_size > 5_000
 
 
@@ -161,7 +169,7 @@ def test_library_code_change_reruns_the_stages_that_use_it(finished_run):
     try:
         scms.write_text(original + "\n# a change to the SCMS code\n")
         assert planned_jobs(finished_run) == {
-            "ridge_set": 1, "run_metrics": 10, "aggregate": 1, "mnist_ridge": 3, "aggregate_mnist": 1,
+            "ridge_set": 1, "run_metrics": 10, "aggregate": 1, "mnist_ridge": 4, "aggregate_mnist": 1,
             "mnist_checks": 1, "figure_mnist": 1, "rf_metrics": 1, "aggregate_rf": 1, "figure_rf": 1,
             "figure_rf_hypotenuse": 1,
             # the sweep classifies with SCMS, and its generalizing checkpoint is sampled anew
@@ -251,6 +259,37 @@ def test_missing_mnist_files_are_named_before_any_job(finished_run, tmp_path):
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert "mnist: experiments: digits: source" in text and "train-images-idx3-ubyte" in text
+
+
+def _with_authors_protocol(c, **score):
+    c["mnist"]["protocols"] = {"authors": {"vae": {"epochs": 3}, "sampling": {"n_samples": 50, "sharpen": True},
+                                           "score": {"time_sampling": "uniform", "keep": "best_epoch",
+                                                     "checkpoints": [], **score}}}
+    c["mnist"]["experiments"]["digits_authors"] = {**c["mnist"]["experiments"]["digits"], "protocol": "authors"}
+    c["mnist"]["runs"] = ["digits", "digits_authors"]
+
+
+def test_a_protocol_experiment_adds_its_own_chain_and_nothing_else(finished_run):
+    cfg = edited_config(finished_run, "protocol.yaml", _with_authors_protocol)
+    assert planned_jobs(finished_run, cfg) == {
+        "mnist_data": 1, "mnist_vae": 1, "mnist_score": 1, "mnist_sample": 3, "mnist_ridge": 3,  # no checkpoints
+        "aggregate_mnist": 1, "mnist_checks": 1, "controls": 1, "figure_phases": 1, "figure_mnist": 1, "all": 1}
+    bad = edited_config(finished_run, "bad_protocol.yaml", lambda c: _with_authors_protocol(c, checkpoints=[20]))
+    out = snakemake(finished_run, "--dry-run", config=bad, check=False)
+    assert out.returncode != 0 and "mnist.protocols.authors: score.keep = best_epoch" in out.stdout + out.stderr
+
+
+def test_an_optional_experiment_without_its_images_is_skipped_with_the_fix(finished_run, tmp_path):
+    def optional_fashion(c):
+        c["mnist"]["experiments"]["fashion"] = {"source": {"kind": "fashion", "directory": str(tmp_path / "none")},
+                                                "classes": "all", "max_train": 60000, "optional": True}
+        c["mnist"]["runs"] = ["digits", "fashion"]
+
+    cfg = edited_config(finished_run, "optional.yaml", optional_fashion)
+    out = snakemake(finished_run, "--dry-run", config=cfg)
+    assert "skipping the optional MNIST experiment 'fashion'" in out.stdout + out.stderr
+    assert "train-images-idx3-ubyte" in out.stdout + out.stderr  # the message names the files it looked for
+    assert planned_jobs(finished_run, cfg) == {}  # the rest of the run is unchanged and complete
 
 
 def test_bad_dataset_is_rejected_before_any_job(finished_run):
