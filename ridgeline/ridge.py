@@ -51,9 +51,10 @@ class RidgeFrame:
         return self.h[:, 0] * self.residual()
 
     def relative_residual(self) -> torch.Tensor:
-        """|E^T g| / |g| in [0, 1]; 0 where the score vanishes; shape (B,)."""
+        """|E^T g| / |g| in [0, 1]; 0 where the score vanishes, NaN where it is not finite; shape (B,)."""
         g = self.score.norm(dim=1)
-        return torch.where(g > 0, self.residual() / g.clamp_min(1e-300), torch.zeros_like(g))
+        ratio = torch.where(g > 0, self.residual() / g.clamp_min(1e-300), torch.zeros_like(g))
+        return torch.where(torch.isfinite(g), ratio, torch.full_like(g, float("nan")))
 
     def curvature_ok(self) -> torch.Tensor:
         """lambda_{d+1} < 0; shape (B,), bool."""

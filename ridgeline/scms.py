@@ -122,13 +122,16 @@ def _iterate(dist, x, idx, t, ridge_dim, tol, max_iter, criterion, method, newto
     for it in range(max_iter + 1):
         frame = ridge_frame(dist, xa, t, ridge_dim)
         value = stopping_value(frame, criterion)
-        done = value < tol
+        # a non-finite point or stopping value (NaN samples, overflow) stops at once, not converged
+        finite = torch.isfinite(value) & torch.isfinite(xa).all(dim=1)
+        done = (value < tol) | ~finite
         if it == max_iter:
             done = torch.ones_like(done)
         if bool(done.any()):
-            fin = idx[done]
-            x[fin], residual[fin], curvature[fin] = xa[done], value[done], frame.curvature_ok()[done]
-            converged[fin], gap[fin] = value[done] < tol, frame.eigengap()[done]
+            fin, ok = idx[done], finite[done]
+            x[fin], residual[fin] = xa[done], torch.where(ok, value[done], torch.full_like(value[done], float("nan")))
+            curvature[fin] = frame.curvature_ok()[done] & ok
+            converged[fin], gap[fin] = (value[done] < tol) & ok, frame.eigengap()[done]
             iterations[fin] = it
             keep = ~done
             idx, xa = idx[keep], xa[keep]

@@ -41,3 +41,17 @@ def test_script_fingerprints_change_with_a_transitive_module_and_skip_non_numeri
     assert code_fingerprint(*(modules - {"scms"})) != code_fingerprint(*modules)
     with pytest.raises(ValueError, match="no ridgeline module"):
         code_fingerprint("not_a_module")
+
+
+def test_nothing_a_run_writes_is_tracked_so_provenance_stays_clean():
+    """Rule benchmark files were tracked: every run rewrote them and its stores recorded a dirty commit."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files", "benchmarks", "results", "logs"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert [p for p in tracked if p.endswith(".tsv") or p.startswith(("results/", "logs/"))] == []
+    for written in ("benchmarks/sample/thirteen/exact/seed0.tsv", "results/metrics.zarr", "logs/sample/x.log"):
+        assert subprocess.run(["git", "check-ignore", "-q", written], cwd=root).returncode == 0, written

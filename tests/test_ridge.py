@@ -6,6 +6,7 @@ import torch
 from ridgeline.datasets import embed, named_set, random_modes
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.ridge import frame_from_moments, host_eigh_needed, ridge_frame, ridge_frame_batched, symmetric_eigh
+from ridgeline.scms import scms_project
 
 
 def test_closed_form_2x2_matches_eigh():
@@ -172,3 +173,19 @@ def test_metrics_of_a_low_rank_set_never_decompose_a_matrix_of_the_ambient_order
     ds = trajectory_metrics(dist, times, states, 1, scms, 0.5, workers=1)
     assert orders and max(orders) == 3
     assert ds["scms_converged"].values.mean() > 0.9
+
+
+@pytest.mark.parametrize("criterion", ["relative", "scaled"])
+def test_non_finite_points_are_never_converged(criterion):
+    """NaN and overflowing starts stop at once, unconverged, with a NaN residual; the others are untouched."""
+    dist = SmoothedEmpirical(named_set("two_mode"))
+    good = torch.tensor([[0.3, 0.2], [-0.7, 0.1]], dtype=torch.float64)
+    bad = torch.tensor([[float("nan"), 0.0], [1e200, 0.0], [float("inf"), 1.0]], dtype=torch.float64)
+    mixed = scms_project(dist, torch.cat([bad, good]), 0.3, 1, tol=1e-6, max_iter=50, criterion=criterion)
+    alone = scms_project(dist, good, 0.3, 1, tol=1e-6, max_iter=50, criterion=criterion)
+    assert not mixed.converged[:3].any() and not mixed.curvature_ok[:3].any()
+    assert torch.isnan(mixed.residual[:3]).all() and (mixed.iterations[:3] == 0).all()
+    assert torch.equal(mixed.points[3:], alone.points) and mixed.converged[3:].all()
+    # the frame itself reports a NaN relative residual where the score is not finite (it read 0 before)
+    frame = ridge_frame(dist, bad[:1], 0.3, 1)
+    assert torch.isnan(frame.relative_residual()).all()

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..checkpoints import load_checkpoint, save_checkpoint
 from ..forward import alpha, score_matching_weight, variance
 from ..progress import Progress
 
@@ -108,7 +109,7 @@ class NeuralScore:
 
     def save(self, path, **extra) -> None:
         """Save hyper-parameters and weights (and ``extra``: losses, ``checkpoints``, provenance)."""
-        torch.save({"hparams": self.module.hparams, "state_dict": self.module.state_dict(), **extra}, path)
+        save_checkpoint({"hparams": self.module.hparams, "state_dict": self.module.state_dict(), **extra}, path)
 
     @classmethod
     def load(cls, path, device=None, step: int | None = None) -> "NeuralScore":
@@ -118,7 +119,7 @@ class NeuralScore:
 
 def load_modules(path, device=None, steps=(None,)) -> list:
     """ScoreMLP modules of a saved training run: the final one (step None) or its checkpoints."""
-    ckpt = torch.load(path, map_location=device or "cpu", weights_only=False)
+    ckpt = load_checkpoint(path, device, "train_neural, mnist_score or neural_sweep")
     saved = ckpt.get("checkpoints", {})
     missing = [s for s in steps if s is not None and s not in saved]
     if missing:

@@ -9,6 +9,7 @@ import logging
 import torch
 from torch import nn
 
+from ..checkpoints import load_checkpoint, save_checkpoint
 from ..progress import Progress
 
 log = logging.getLogger(__name__)
@@ -122,11 +123,11 @@ def decode(model: VAE, latents, batch: int = 4096) -> torch.Tensor:
 
 
 def save_vae(model: VAE, path, **extra) -> None:
-    torch.save({"hparams": model.hparams, "state_dict": model.state_dict(), **extra}, path)
+    save_checkpoint({"hparams": model.hparams, "state_dict": model.state_dict(), **extra}, path)
 
 
 def load_vae(path, device=None) -> VAE:
-    ckpt = torch.load(path, map_location=device or "cpu", weights_only=False)
+    ckpt = load_checkpoint(path, device, "mnist_vae")
     model = VAE(**ckpt["hparams"])
     model.load_state_dict(ckpt["state_dict"])
     return model.to(device or "cpu").eval()

@@ -8,10 +8,10 @@ import time
 
 import numpy as np
 import pytest
-import torch
 import xarray as xr
 import yaml
 
+from ridgeline.checkpoints import load_checkpoint
 from ridgeline.io import read_store
 
 from .conftest import copy_project, edited_config, planned_jobs, planned_resources, snakemake
@@ -84,7 +84,7 @@ def test_the_neural_sweep_keeps_every_checkpoint_and_its_generalizing_one(finish
     one = read_store(finished_run / "results/neural_sweep/thirteen/seed0.zarr")
     inter = one["class_fraction"].sel({"class": "inter_mode"}).values
     assert one.attrs["generalizing_step"] == [50, 100, 150][int(np.argmax(inter))]
-    net = torch.load(finished_run / "results/neural_sweep/thirteen/seed0_generalizing.pt", weights_only=False)
+    net = load_checkpoint(finished_run / "results/neural_sweep/thirteen/seed0_generalizing.pt")
     assert net["step"] == one.attrs["generalizing_step"]
     fit = json.loads((finished_run / "results" / "align_vs_loss.json").read_text())
     assert fit["fit"]["predicted_slope"] == 0.5 and fit["fit"]["n"] + fit["fit"]["excluded"] == len(fit["points"])
@@ -195,7 +195,7 @@ def test_a_second_run_from_scratch_gives_identical_arrays(finished_run, tmp_path
                 "results/rf_gd/triangle_mid/p60/wh2/seed0.zarr"]:
         a, b = read_store(finished_run / rel), read_store(other / rel)
         xr.testing.assert_identical(a.drop_attrs(), b.drop_attrs())
-    ckpts = [torch.load(p / "results/train_neural/thirteen/seed0.pt", weights_only=False)
+    ckpts = [load_checkpoint(p / "results/train_neural/thirteen/seed0.pt")
              for p in (finished_run, other)]
     np.testing.assert_array_equal(ckpts[0]["losses"], ckpts[1]["losses"])
 
