@@ -627,7 +627,16 @@ def mnist_protocol_settings(experiment, key):
 
 def mnist_settings(key):
     """Job params: mnist.<key> of the job's experiment (:func:`mnist_protocol_settings`)."""
-    return lambda wildcards: mnist_protocol_settings(wildcards.experiment, key)
+
+    def settings(wildcards):
+        return mnist_protocol_settings(wildcards.experiment, key)
+
+    return settings
+
+
+def experiment_models(wildcards):
+    """Job params: the latent score models of the job's experiment (:func:`mnist_models`)."""
+    return mnist_models(wildcards.experiment)
 
 
 def mnist_models(experiment):

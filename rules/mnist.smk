@@ -180,7 +180,7 @@ rule figure_mnist:
     params:
         figure=section("mnist", "figures"),
         checks=section("mnist", "checks"),
-        models=lambda wildcards: mnist_models(wildcards.experiment),
+        models=experiment_models,
         sampling=mnist_settings("sampling"),
         authors_view=section("mnist", "authors_view"),
         code=script_code("figure_mnist"),
