@@ -30,6 +30,11 @@ def _stack(runs: dict, key_dims: list) -> xr.Dataset:
     return out.assign_coords({key_dims[0]: np.asarray(labels)})
 
 
+def run_snapshot_times(ds: xr.Dataset) -> np.ndarray:
+    """Snapshot times of one run: the ``t`` variable of a combined store, or the time coordinate of a run's own."""
+    return np.asarray(ds["t"].values if "t" in ds else ds[dims.TIME].values, dtype=float)
+
+
 def _indexed(ds: xr.Dataset) -> xr.Dataset:
     """Replace the time coordinate by the snapshot index and keep the times as variable ``t``."""
     for dim in (dims.TRAIN, dims.COORD, dims.SAMPLE):  # sizes differ between runs: index them so they pad

@@ -13,6 +13,7 @@ import numpy as np
 import xarray as xr
 
 from . import dims
+from .aggregate import run_snapshot_times
 from .dims import RIDGE_DIM
 
 
@@ -41,7 +42,7 @@ def authors_groups(run: xr.Dataset, ridge_dim: int, on_below: float, off_above: 
     normalized = np.where(finite, residual / top, np.nan) if top > 0 else np.full_like(residual, np.nan)
     with np.errstate(invalid="ignore"):
         on, off = normalized < on_below, normalized > off_above
-    time = float(sel["t"].values if "t" in sel else sel[dims.TIME].values)
+    time = float(run_snapshot_times(sel))
     return {"normalized": normalized, "on": on, "off": off, "time": time, "index": last}
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from . import dims
-from .aggregate import combine_runs
+from .aggregate import combine_runs, run_snapshot_times
 from .authors_view import authors_summary
 from .latent_spectrum import latent_dimension_dataset
 from .checks import FAIL, PASS, UNDETERMINED, CheckResult, verdict_of
@@ -74,7 +74,7 @@ def on_ridge_check(run: xr.Dataset, max_excess: float, min_resolved: float) -> C
     with np.errstate(all="ignore"):
         medians = np.array([np.nanmedian(excess[k]) for k in window])
     statistic = float(np.max(medians)) if medians.size else math.nan
-    times = run_times(run)
+    times = run_snapshot_times(run)
     detail = {"window_times": times[window].tolist(), "window_medians": medians.tolist(),
               "window_standard_errors": [median_standard_error(excess[k]) for k in window],
               "worst_time": float(times[window][np.argmax(medians)]) if medians.size else None,
@@ -104,11 +104,6 @@ def median_standard_error(values: np.ndarray) -> float:
     return float(np.sqrt(np.pi / 2) * finite.std(ddof=1) / np.sqrt(finite.size)) if finite.size > 1 else math.nan
 
 
-def run_times(run: xr.Dataset) -> np.ndarray:
-    """Snapshot times of a run: the ``t`` variable of an aggregated store or the time coordinate."""
-    return np.asarray(run["t"].values if "t" in run else run[dims.TIME].values, dtype=float)
-
-
 def near_copy_groups(run: xr.Dataset, tube_scale: float, min_resolved: float, max_copy_ratio: float) -> dict:
     """How many samples of each on/off-ridge group are near-copies of a training latent.
 
@@ -129,7 +124,7 @@ def near_copy_groups(run: xr.Dataset, tube_scale: float, min_resolved: float, ma
     k = window[-1]
     on = resolved[k] & (run["tube_ratio"].values[k] <= tube_scale)
     groups = {"on": on, "off": resolved[k] & ~on, "unresolved": present & ~resolved[k]}
-    out = {"time": float(run_times(run)[k])}
+    out = {"time": float(run_snapshot_times(run)[k])}
     out.update({name: {"n": int(mask.sum()), "near_copies": int((mask & copies).sum())} for name, mask in groups.items()})
     return out
 

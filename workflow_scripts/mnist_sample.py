@@ -4,6 +4,7 @@ from ridgeline.device import resolve_device
 from ridgeline.forward import log_spaced_times, time_grid
 from ridgeline.io import read_store
 from ridgeline.models import load_latent_model
+from ridgeline.models.loading import is_latent_network
 from ridgeline.models.sharpened import SharpenedScore
 from ridgeline.provenance import provenance
 from ridgeline.runtime import BlockStreams, configure_job
@@ -13,7 +14,7 @@ from ridgeline.sampling import snapshot_indices
 log = configure_job(snakemake.log[0], snakemake.threads)
 cfg, seed, name = snakemake.params.sampling, int(snakemake.wildcards.seed), snakemake.wildcards.latent
 device = resolve_device(snakemake.params.device)
-network = name.startswith("score")
+network = is_latent_network(name)
 source = snakemake.input[0] if network else read_store(snakemake.input[0])["points"].values
 model = load_latent_model(name, source, device=device)
 if cfg["sharpen"] and network:

@@ -50,6 +50,11 @@ def load_rf_score(moments_store, flow_store, tau: float, device=None) -> RFScore
     return RFScore(features, W)
 
 
+def is_latent_network(name: str) -> bool:
+    """True for the latent models read from the network's .pt file: ``score`` and ``score_step<N>``."""
+    return name == "score" or (name.startswith(CHECKPOINT_PREFIX) and name.removeprefix(CHECKPOINT_PREFIX).isdigit())
+
+
 def load_latent_model(name: str, source, device=None):
     """The latent score model ``name`` (one of :data:`LATENT_MODELS`).
 
@@ -59,7 +64,7 @@ def load_latent_model(name: str, source, device=None):
     """
     if name == "score":
         return NeuralScore.load(source, device=device)
-    if name.startswith(CHECKPOINT_PREFIX) and name.removeprefix(CHECKPOINT_PREFIX).isdigit():
+    if is_latent_network(name):
         return NeuralScore.load(source, device=device, step=int(name.removeprefix(CHECKPOINT_PREFIX)))
     if name == "exact":
         return ExactScore(source, device=device)
