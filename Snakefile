@@ -18,6 +18,7 @@ check_config("config/schema.yaml")
 check_datasets()
 check_mnist()
 check_runs()
+check_cross_keys()
 
 
 wildcard_constraints:

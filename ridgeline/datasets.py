@@ -59,23 +59,72 @@ def named_set(kind: str) -> np.ndarray:
     return np.asarray(NAMED_SETS[kind], dtype=np.float64)
 
 
-def load_points_file(path) -> np.ndarray:
-    """Read points from a .npy file or a .csv file (comma-separated, optional header row)."""
+def load_points_file(path, name: str = "dataset") -> np.ndarray:
+    """Read points from a .npy file or a .csv file (comma-separated, one point per line).
+
+    A CSV's first line is a header only when none of its fields is a number; errors name the
+    dataset, the file and the line.
+    """
     path = Path(path)
+    where = f"{name}: points file '{path}'"
+    if path.is_dir():
+        raise DatasetError(f"{where} is a directory; give the .npy or .csv file inside it")
     if not path.is_file():
-        raise DatasetError(f"points file '{path}' does not exist; check the `file:` entry of the dataset")
+        raise DatasetError(f"{where} does not exist; check the `file:` entry of the dataset")
     if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False)
+        return _load_npy(path, where)
     if path.suffix == ".csv":
-        try:
-            return np.loadtxt(path, delimiter=",", ndmin=2)
-        except ValueError:
-            try:
-                return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
-            except ValueError as err:
-                raise DatasetError(f"points file '{path}' is not a numeric CSV ({err}); "
-                                   "write one point per line, coordinates separated by commas") from None
-    raise DatasetError(f"points file '{path}' must end in .npy or .csv")
+        return _load_csv(path, where)
+    raise DatasetError(f"{where} must end in .npy or .csv")
+
+
+def _load_npy(path: Path, where: str) -> np.ndarray:
+    with open(path, "rb") as handle:
+        if handle.read(6) != b"\x93NUMPY":  # numpy would call any other file "pickled data"
+            raise DatasetError(f"{where} is not a .npy file; write it with numpy.save, or give a .csv file")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as err:
+        if "allow_pickle" in str(err):
+            raise DatasetError(f"{where} holds Python objects (dtype object), not numbers; save a float "
+                               "array: numpy.save(path, np.asarray(points, dtype=float))") from None
+        raise DatasetError(f"{where} is not a readable .npy array ({err}); write it with numpy.save") from None
+    except (OSError, EOFError) as err:
+        raise DatasetError(f"{where} is not a .npy file ({type(err).__name__}); write it with numpy.save, "
+                           "or give a .csv file") from None
+
+
+def _load_csv(path: Path, where: str) -> np.ndarray:
+    lines = [(i + 1, line) for i, line in enumerate(path.read_text().splitlines()) if line.strip()]
+    if lines and not any(_is_number(field) for field in lines[0][1].split(",")):
+        lines = lines[1:]  # a header: no field of the first line is a number
+    if not lines:
+        raise DatasetError(f"{where} holds no points; write one point per line, coordinates separated by commas")
+    try:
+        return np.loadtxt([line for _, line in lines], delimiter=",", ndmin=2)
+    except ValueError:
+        raise DatasetError(f"{where}: {_first_bad_line(lines)}; write one point per line, coordinates "
+                           "separated by commas") from None
+
+
+def _first_bad_line(lines: list) -> str:
+    width = len(lines[0][1].split(","))
+    for number, line in lines:
+        fields = line.split(",")
+        bad = [f.strip() for f in fields if not _is_number(f)]
+        if bad:
+            return f"line {number}: {bad[0]!r} is not a number"
+        if len(fields) != width:
+            return f"line {number} has {len(fields)} values, line {lines[0][0]} has {width}"
+    return "it cannot be read as numbers"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def random_modes(n_modes: int, dim: int, seed: int = 0, spacing: float = 4.0) -> np.ndarray:
@@ -119,7 +168,7 @@ def build_dataset(kind: str, points=None, file=None, embed_dim=None, embed_seed=
     elif kind == "file":
         if file is None:
             raise DatasetError(f"{name}: kind 'file' needs a `file:` path (.npy or .csv)")
-        arr = check_points(load_points_file(file), name)
+        arr = check_points(load_points_file(file, name), name)
     elif kind == "random_modes":
         if n_modes is None or dim is None:
             raise DatasetError(f"{name}: kind 'random_modes' needs `n_modes:` and `dim:`")

@@ -7,6 +7,8 @@ import math
 
 import torch
 
+from . import time_grids
+
 
 def alpha(t):
     """Signal scale a_t = exp(-t) (tensor or float)."""
@@ -20,39 +22,27 @@ def variance(t):
 
 def geometric_grid(T: float, t_min: float, n_steps: int) -> torch.Tensor:
     """Decreasing grid t_i = T (t_min/T)^(i/N), i = 0..N; shape (N+1,), float64."""
-    _check_range(T, t_min, n_steps)
-    i = torch.arange(n_steps + 1, dtype=torch.float64)
-    return T * (t_min / T) ** (i / n_steps)
+    return torch.from_numpy(time_grids.geometric(T, t_min, n_steps))
 
 
 def linear_grid(T: float, t_min: float, n_steps: int) -> torch.Tensor:
     """Decreasing uniform grid from T to t_min; shape (N+1,), float64."""
-    _check_range(T, t_min, n_steps)
-    return torch.linspace(T, t_min, n_steps + 1, dtype=torch.float64)
+    return torch.from_numpy(time_grids.linear(T, t_min, n_steps))
 
 
 def cosine_grid(T: float, t_min: float, n_steps: int) -> torch.Tensor:
     """Decreasing grid denser at both ends: t = t_min + (T - t_min)(1 - cos(pi u))/2, u from 1 to 0."""
-    _check_range(T, t_min, n_steps)
-    u = torch.linspace(1.0, 0.0, n_steps + 1, dtype=torch.float64)
-    return t_min + (T - t_min) * (1.0 - torch.cos(math.pi * u)) / 2.0
-
-
-TIME_GRIDS = {"geometric": geometric_grid, "linear": linear_grid, "cosine": cosine_grid}
+    return torch.from_numpy(time_grids.cosine(T, t_min, n_steps))
 
 
 def time_grid(kind: str, T: float, t_min: float, n_steps: int) -> torch.Tensor:
-    """Grid by name (one of ``TIME_GRIDS``)."""
-    if kind not in TIME_GRIDS:
-        raise ValueError(f"unknown time grid '{kind}'; choose one of {sorted(TIME_GRIDS)}")
-    return TIME_GRIDS[kind](T, t_min, n_steps)
+    """Grid by name (one of :data:`ridgeline.time_grids.GRIDS`)."""
+    return torch.from_numpy(time_grids.time_grid(kind, T, t_min, n_steps))
 
 
 def log_spaced_times(T: float, t_min: float, n: int) -> torch.Tensor:
     """``n`` log-spaced times from T down to t_min (inclusive); shape (n,), float64."""
-    if n < 2:
-        raise ValueError(f"need at least 2 snapshot times, got {n}")
-    return geometric_grid(T, t_min, n - 1)
+    return torch.from_numpy(time_grids.log_spaced_times(T, t_min, n))
 
 
 def simpson_weights(t: torch.Tensor) -> torch.Tensor:
@@ -95,13 +85,6 @@ def gauss_legendre_panels(edges: torch.Tensor, order: int) -> tuple[torch.Tensor
     nodes = (lo + hi) / 2 + (hi - lo) / 2 * x[None, :]
     weights = (hi - lo) / 2 * w[None, :]
     return nodes.reshape(-1), weights.reshape(-1)
-
-
-def _check_range(T: float, t_min: float, n_steps: int) -> None:
-    if not (0 < t_min < T):
-        raise ValueError(f"need 0 < t_min < T, got t_min={t_min}, T={T}")
-    if n_steps < 1:
-        raise ValueError(f"need at least one step, got n_steps={n_steps}")
 
 
 #: Score-matching weightings w_SM(t), named as in the config.

@@ -1,13 +1,21 @@
-"""xarray Datasets to zarr (format 3) and back, written atomically with provenance.
+"""xarray Datasets to zarr (format 3) and back, written atomically with provenance and sealed.
 
 A store is written to a temporary sibling directory and renamed into place only when complete,
-so an interrupted job never leaves a half-written store that looks finished.
+so an interrupted job never leaves a half-written store that looks finished. Before the rename
+the store is sealed: the size and CRC-32 of every file it holds go into the attributes of its
+group ``_integrity`` (which xarray does not open). Every read checks the seal first, so a deleted
+chunk (which zarr would read back as NaN), a damaged chunk or missing metadata stops the reading
+job with the store's name and how to rebuild it (:class:`StoreDamagedError`).
 """
 
+import json
+import logging
 import math
+import os
 import shutil
 import uuid
 import warnings
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,20 +31,140 @@ _TIMESTAMP_WARNING = "Object at .snakemake_timestamp is not recognized"
 #: float64 elements in one zarr chunk of a streamed array (32 MiB).
 STREAM_CHUNK_ELEMENTS = 4 * 1024 * 1024
 
+#: The group whose attributes hold a store's seal: {"files": {relative path: [size, crc32]}}.
+INTEGRITY_GROUP = "_integrity"
+
+log = logging.getLogger(__name__)
+
+
+class NonFiniteError(ValueError):
+    """Values that must be finite are not; nothing is written and the message names the store and variable."""
+
+
+def count_non_finite(values) -> int:
+    """Number of NaN or infinite entries of a float array (0 for other dtypes)."""
+    values = np.asarray(values)
+    return int(values.size - np.isfinite(values).sum()) if values.dtype.kind in "fc" else 0
+
+
+def require_finite(ds: xr.Dataset, names, store, hint: str = "") -> None:
+    """Raise :class:`NonFiniteError` when a variable of ``names`` holds NaN or inf values.
+
+    The message names the store, each variable with its count of non-finite entries, and ``hint``.
+    """
+    bad = {name: count_non_finite(ds[name].values) for name in names}
+    bad = {name: n for name, n in bad.items() if n}
+    if bad:
+        raise NonFiniteError(_non_finite_message(store, {n: (c, ds[n].size) for n, c in bad.items()}, hint))
+
+
+def _non_finite_message(store, counts: dict, hint: str) -> str:
+    parts = ", ".join(f"'{name}': {bad:,} of {size:,} values" for name, (bad, size) in counts.items())
+    return (f"store '{store}' would hold NaN or inf ({parts}); it was not written, as no non-finite value "
+            f"is ever reported as a result. {hint}").rstrip()
+
+
+class StoreDamagedError(RuntimeError):
+    """A store differs from what was written (missing or changed files); the message says how to rebuild it."""
+
 
 @contextmanager
 def _atomic_directory(path: Path):
-    """Yield a temporary sibling of ``path``; rename it to ``path`` if the block completes."""
+    """Yield a temporary sibling of ``path``; seal it and rename it to ``path`` if the block completes.
+
+    Temporary siblings left by earlier jobs that were killed (SIGKILL gives no chance to clean
+    up) are removed first: Snakemake runs one job per output, so none of them is still in use.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.tmp-*"):
+        log.info("removing %s, left by an interrupted job", stale)
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         yield tmp
+        _seal(tmp)
         if path.exists():
             shutil.rmtree(path)
         tmp.rename(path)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+def _file_seals(root: Path) -> dict:
+    """{relative path: [size, crc32]} of every file under ``root`` but the seal itself."""
+    seals = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            file = Path(dirpath) / name
+            rel = file.relative_to(root).as_posix()
+            if rel.split("/")[0] == INTEGRITY_GROUP or rel == ".snakemake_timestamp":
+                continue
+            data = file.read_bytes()
+            seals[rel] = [len(data), zlib.crc32(data)]
+    return seals
+
+
+def _seal(root: Path) -> None:
+    seals = _file_seals(root)
+    zarr.open_group(root, mode="a", zarr_format=3).create_group(INTEGRITY_GROUP, attributes={"files": seals})
+
+
+def verify_store(path) -> bool:
+    """Check a store against its seal; raise :class:`StoreDamagedError` naming what differs.
+
+    Returns False (and checks nothing) for a store without a seal: one written by an earlier
+    version of ridgeline or by another program.
+    """
+    path = Path(path)
+    seal_file = path / INTEGRITY_GROUP / "zarr.json"
+    if not seal_file.is_file():
+        if not (path / "zarr.json").is_file():
+            raise StoreDamagedError(_damaged(path, ["its metadata (zarr.json) is missing"]))
+        log.debug("store %s has no seal (written by an earlier version or another program)", path)
+        return False
+    try:
+        expected = json.loads(seal_file.read_text())["attributes"]["files"]
+    except (ValueError, KeyError) as err:
+        raise StoreDamagedError(_damaged(path, [f"its seal is unreadable ({err})"])) from None
+    found = []
+    for rel, (size, crc) in expected.items():
+        file = path / rel
+        if not file.is_file():
+            found.append(f"{_part(rel)} is missing")
+            continue
+        data = file.read_bytes()
+        if len(data) != size or zlib.crc32(data) != crc:
+            found.append(f"{_part(rel)} has changed")
+    if found:
+        raise StoreDamagedError(_damaged(path, found))
+    return True
+
+
+def _part(rel: str) -> str:
+    """'chunk c/4/0/0 of variable states' or 'the metadata of variable states' for a file of a store."""
+    parts = rel.split("/")
+    if len(parts) == 1:
+        return f"the store's metadata ({rel})"
+    if parts[-1] == "zarr.json":
+        return f"the metadata of variable '{parts[0]}'"
+    return f"chunk {'/'.join(parts[1:])} of variable '{parts[0]}'"
+
+
+def _damaged(path: Path, found: list) -> str:
+    shown = "; ".join(found[:5]) + (f"; and {len(found) - 5} more" if len(found) > 5 else "")
+    return (f"store '{path}' is damaged: {shown}. Its values cannot be trusted (zarr reads a missing "
+            f"chunk as fill values). Rebuild it: `snakemake --forcerun {_writer_rule(path)}`, or "
+            f"delete it (rm -r '{path}') and rerun snakemake")
+
+
+def _writer_rule(path: Path) -> str:
+    """The rule that wrote a store: from its provenance, else the folder under results/."""
+    try:
+        return json.loads((path / "zarr.json").read_text())["attributes"]["rule"]
+    except (OSError, ValueError, KeyError, TypeError):
+        parts = path.resolve().parts
+        return parts[parts.index("results") + 1] if "results" in parts[:-1] else "<rule>"
 
 
 def _to_zarr(ds: xr.Dataset, path: Path) -> None:
@@ -47,9 +175,14 @@ def _to_zarr(ds: xr.Dataset, path: Path) -> None:
         ds.to_zarr(path, mode="w", zarr_format=3, consolidated=False)
 
 
-def write_store(ds: xr.Dataset, path, attrs: dict | None = None) -> Path:
-    """Write ``ds`` to the zarr store ``path`` atomically, adding ``attrs`` (e.g. provenance)."""
+def write_store(ds: xr.Dataset, path, attrs: dict | None = None, finite=(), hint: str = "") -> Path:
+    """Write ``ds`` to the zarr store ``path`` atomically, adding ``attrs`` (e.g. provenance).
+
+    ``finite`` names variables that must hold no NaN or inf: otherwise nothing is written and
+    :class:`NonFiniteError` names the store, the variables and their counts, with ``hint``.
+    """
     path = Path(path)
+    require_finite(ds, finite, path, hint)
     ds = ds.copy()
     ds.attrs.update(attrs or {})
     with _atomic_directory(path) as tmp:
@@ -70,6 +203,7 @@ class StreamedArray:
         write fills whole chunks (a write into part of a chunk reads, decodes and re-encodes it).
         By default ``chunk_dim`` is cut to keep a chunk within :data:`STREAM_CHUNK_ELEMENTS`.
     chunk_dim : the dimension cut by default.
+    finite : the array must hold no NaN or inf; the store is not put in place otherwise.
     """
 
     dims: tuple
@@ -79,6 +213,7 @@ class StreamedArray:
     dtype: str = "float64"
     chunks: tuple | None = None
     chunk_dim: str = "sample"
+    finite: bool = False
 
     def chunk_shape(self) -> tuple:
         """The zarr chunk shape: ``chunks`` clipped to the array, or the 32 MiB default."""
@@ -105,12 +240,19 @@ class StoreWriter:
             fill_value=np.nan if np.dtype(spec.dtype).kind == "f" else 0, dimension_names=spec.dims,
             attributes={"long_name": spec.long_name, "units": spec.units}) for name, spec in arrays.items()}
         self._written = dict.fromkeys(arrays, 0)
+        self._non_finite = dict.fromkeys(arrays, 0)
 
     def write(self, name: str, region: tuple, values) -> None:
         """Store ``values`` at the tuple of slices ``region`` of the streamed array ``name``."""
         values = np.asarray(values, dtype=self.arrays[name].dtype)
         self._stored[name][region] = values
         self._written[name] += values.size
+        if self.arrays[name].finite:
+            self._non_finite[name] += count_non_finite(values)
+
+    def non_finite(self) -> dict:
+        """{name: (non-finite entries, size)} of the arrays marked ``finite`` that hold any."""
+        return {name: (n, self.arrays[name].size) for name, n in self._non_finite.items() if n}
 
     def add(self, ds: xr.Dataset) -> None:
         """Add small variables (totals, per-time summaries) known only at the end, in one write."""
@@ -127,14 +269,17 @@ class StoreWriter:
 
 
 @contextmanager
-def streamed_store(path, template: xr.Dataset, arrays: dict[str, StreamedArray], attrs: dict | None = None):
+def streamed_store(path, template: xr.Dataset, arrays: dict[str, StreamedArray], attrs: dict | None = None,
+                   hint: str = ""):
     """Write a store whose large ``arrays`` arrive in pieces, so that none is ever whole in memory.
 
     ``template`` (coordinates, small variables) is written first to a temporary sibling of
     ``path``; the block gets a :class:`StoreWriter`, whose ``write(name, region, values)`` stores
     a region of a streamed array and whose ``add(ds)`` adds small variables. The store is renamed
     into place only when the block completes and every element of every streamed array has been
-    written: an interrupted or incomplete job leaves no store that looks finished.
+    written: an interrupted or incomplete job leaves no store that looks finished. Nor is it put
+    in place when an array marked ``finite`` received NaN or inf (:class:`NonFiniteError`, with
+    ``hint``).
     """
     path = Path(path)
     ds = template.copy()
@@ -146,24 +291,36 @@ def streamed_store(path, template: xr.Dataset, arrays: dict[str, StreamedArray],
         if writer.unwritten():
             raise RuntimeError(f"store '{path}' is incomplete (elements not written: {writer.unwritten()}); "
                                "it was not put in place")
+        if writer.non_finite():
+            raise NonFiniteError(_non_finite_message(path, writer.non_finite(), hint))
 
 
 def open_store(path) -> xr.Dataset:
-    """Open a zarr store lazily: indexing reads only the chunks it needs (for streamed reads)."""
+    """Open a zarr store lazily, after checking its seal: indexing reads only the chunks it needs."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"zarr store '{path}' does not exist; run the rule that produces it")
+    if not path.is_dir():
+        raise StoreDamagedError(_damaged(path, ["it is a file, not a zarr store (a directory)"]))
+    verify_store(path)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_TIMESTAMP_WARNING)
-        return xr.open_dataset(path, engine="zarr", zarr_format=3, consolidated=False, cache=False, chunks=None)
+        try:
+            return xr.open_dataset(path, engine="zarr", zarr_format=3, consolidated=False, cache=False, chunks=None)
+        except Exception as err:  # zarr and its codecs raise many kinds; all mean the same here
+            raise StoreDamagedError(_damaged(path, [f"it cannot be opened ({type(err).__name__}: {err})"])) from err
 
 
 def read_store(path) -> xr.Dataset:
-    """Open a zarr store written by :func:`write_store` and load it into memory."""
+    """Open a zarr store written by :func:`write_store` (seal checked) and load it into memory."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_TIMESTAMP_WARNING)
         with open_store(path) as ds:
-            return ds.load()
+            try:
+                return ds.load()
+            except Exception as err:
+                raise StoreDamagedError(_damaged(Path(path), [f"a chunk cannot be decoded "
+                                                              f"({type(err).__name__}: {err})"])) from err
 
 
 def variable(data, dims, long_name: str, units: str = "1") -> xr.Variable:

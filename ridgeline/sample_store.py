@@ -52,7 +52,7 @@ def sample_to_store(path, model, n_samples: int, dim: int, grid, snapshot_idx, m
         shape, names, group_size = (groups.size, *shape), (groups.dims[0], *names), groups.size
     # one chunk per snapshot and block: each write fills whole chunks
     chunks = (*shape[:-3], 1, min(int(block_samples), n_samples), dim)
-    spec = {"states": StreamedArray(names, shape, long_name, units, chunks=chunks)}
+    spec = {"states": StreamedArray(names, shape, long_name, units, chunks=chunks, finite=True)}
     window = None
     if coupling is not None:
         if groups is not None:
@@ -62,12 +62,17 @@ def sample_to_store(path, model, n_samples: int, dim: int, grid, snapshot_idx, m
         attrs = {**attrs, "slide_start_time": window.start_time}
         coupled = min(n_samples, int(block_samples), int(coupling.n_samples or n_samples))
         spec.update(_slide_specs(len(window.slots), coupled, dim))
-    with streamed_store(path, xr.Dataset(coords=coords), spec, attrs) as writer:
+    with streamed_store(path, xr.Dataset(coords=coords), spec, attrs, hint=DIVERGED) as writer:
         record = partial(_write_snapshot, writer.write, group_size, groups is not None, window)
         sample_in_blocks(model, n_samples, dim, grid, snapshot_idx, method, streams, record,
                          block_samples, device, logger, group_size, coupling)
     return path
 
+
+#: What to check when a sampling run produced NaN or inf.
+DIVERGED = ("The samples diverged: the score model returned NaN or inf, or the sampler's steps are too "
+            "large for it (the configuration check bounds the step for the exact score only); raise "
+            "the number of sampling steps or check the model's training loss.")
 
 #: Dimensions of the snapshots inside the slide window and of the coupled samples.
 SLIDE_TIME, SLIDE_SAMPLE = "slide_time", "slide_sample"
@@ -97,10 +102,10 @@ def slide_window(grid, snapshot_idx, start_time: float) -> SlideWindow:
 def _slide_specs(n_window: int, n_coupled: int, dim: int) -> dict:
     window = (SLIDE_TIME, SLIDE_SAMPLE, dims.COORD)
     specs = {name: StreamedArray(window, (n_window, n_coupled, dim), long_name, "length",
-                                 chunks=(1, n_coupled, dim)) for name, long_name in SLIDE_ARRAYS.items()}
+                                 chunks=(1, n_coupled, dim), finite=True) for name, long_name in SLIDE_ARRAYS.items()}
     specs["slide_origin"] = StreamedArray((SLIDE_SAMPLE, dims.COORD), (n_coupled, dim),
                                           "model state at the start of the slide window", "length",
-                                          chunks=(n_coupled, dim))
+                                          chunks=(n_coupled, dim), finite=True)
     return specs
 
 

@@ -16,6 +16,7 @@ from functools import partial
 
 import torch
 
+from .time_grids import nearest_nodes
 from .progress import Progress
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ class Trajectory:
 
 def snapshot_indices(grid: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
     """Indices of the grid nodes nearest (in log time) to the requested snapshot times; sorted, unique."""
-    dist = (torch.log(grid)[None, :] - torch.log(times)[:, None]).abs()
-    return torch.unique(dist.argmin(dim=1))
+    nodes = nearest_nodes(grid.cpu().numpy(), torch.as_tensor(times).cpu().numpy())
+    return torch.from_numpy(nodes).to(grid.device)
 
 
 def reverse_sde_step(score, y, t, t_next, noise):
@@ -197,3 +198,4 @@ def sample_in_blocks(model, n_samples: int, dim: int, grid: torch.Tensor, snapsh
 
 def _record_block(record, samples: slice, slot: int, y: torch.Tensor, **companion) -> None:
     record(slot, samples, y, **companion)
+

@@ -6,8 +6,12 @@ import yaml
 from snakemake.logging import logger
 from snakemake.utils import validate
 
+from ridgeline.config_rules import ConfigError, check_config_rules, sampled_datasets
 from ridgeline.datasets import DatasetError, build_dataset, is_collinear
 from ridgeline.provenance import script_fingerprint
+from ridgeline.runtime import OnceFilter
+
+logger.addFilter(OnceFilter("Will exit after finishing currently running jobs"))
 
 
 def check_config(schema_path):
@@ -179,13 +183,28 @@ def dataset_file(wildcards):
     return [entry["file"]] if entry["kind"] == "file" else []
 
 
+def check_cross_keys():
+    """Every cross-key rule of ridgeline.config_rules, on the datasets in use, before any job."""
+    names = set(sampled_datasets(config)) | set(config["datasets"])
+    points = {name: build_dataset(**dataset_arguments(name)) for name in names}
+    try:
+        check_config_rules(config, points)
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+
+
 def dataset_time_range(wildcards):
     """T and t_min of a dataset: its own T or the sampling default."""
     entry = config["datasets"][wildcards.dataset]
     return {
-        "T": float(entry.get("T", config["sampling"]["T"])),
+        "T": float(entry.get("T", config["sampling"].get("T"))),
         "t_min": float(config["sampling"]["t_min"]),
     }
+
+
+def sampling_section():
+    """The sampling keys of a sampling job, without T (the job's `times` carry its dataset's T)."""
+    return canonical({k: v for k, v in config["sampling"].items() if k != "T"})
 
 
 def model_checkpoint(wildcards):
@@ -419,7 +438,7 @@ def get_final_outputs():
         raise ValueError(
             f"figures.reach_align_slide.datasets {missing} must also be in score_runs.datasets"
         )
-    outputs = ["results/metrics.zarr"]
+    outputs = ["results/metrics.zarr", "results/checks.json"] if score_runs() else []
     outputs += expand(
         "results/figures/reach_align_slide_{dataset}.png", dataset=figures
     )
@@ -431,7 +450,6 @@ def get_final_outputs():
     outputs += expand(
         "results/figures/neural_vs_rf_{dataset}.png", dataset=neural_vs_rf_datasets()
     )
-    outputs += ["results/checks.json"]
     if control_runs():
         outputs += ["results/controls.json"]
     if sweep_datasets():
@@ -443,7 +461,7 @@ def get_final_outputs():
 
 def check_runs():
     """Cross-key rules of neural_sweep, checks and controls that the schema cannot express."""
-    runs, sampling = config["score_runs"], config["sampling"]
+    runs = config["score_runs"]
     outside = sorted(set(config["neural_sweep"]["datasets"]) - set(runs["datasets"]))
     if outside:
         raise ValueError(
@@ -468,11 +486,6 @@ def check_runs():
                 f"controls.datasets: '{name}' is not collinear; the controls' known answers "
                 "need training points on a line (e.g. two_mode, or two_mode embedded)"
             )
-    start = float(config["checks"]["slide"]["start_time"])
-    if not float(sampling["t_min"]) < start:
-        raise ValueError(
-            f"checks.slide.start_time = {start} must exceed sampling.t_min = {sampling['t_min']}"
-        )
 
 
 def dataset_params(wildcards):
@@ -528,6 +541,8 @@ def gd_vs_flow_store():
 
 def rf_final_outputs():
     """RF targets: the aggregated store and the figures."""
+    if not rf_runs():
+        return []
     datasets = sorted(
         {d for d, _, _ in rf_runs()}, key=[d for d, _, _ in rf_runs()].index
     )

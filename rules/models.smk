@@ -40,7 +40,7 @@ rule neural_sweep:
     params:
         sweep=sweep_section(),
         neural=section("neural"),
-        sampling=section("sampling"),
+        sampling=sampling_section(),
         metrics=section("metrics"),
         ridge_dim=section("ridge", "ridge_dim"),
         quadrature=sweep_quadrature_section(),

@@ -63,7 +63,7 @@ rule rf_sample:
     resources:
         gpu=gpu_request("rf_sample"),
     params:
-        sampling=section("sampling"),
+        sampling=sampling_section(),
         times=dataset_time_range,
         device=stage_device("rf_sample"),
         code=script_code("rf_sample"),

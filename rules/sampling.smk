@@ -14,7 +14,7 @@ rule sample:
     resources:
         gpu=gpu_request("sample"),
     params:
-        sampling=section("sampling"),
+        sampling=sampling_section(),
         times=dataset_time_range,
         rf_tau=rf_score_tau,
         slide=slide_coupling_section(),

@@ -98,3 +98,78 @@ def test_failure_while_streaming_leaves_no_store_behind(tmp_path):
             store.write("x", (slice(None), slice(0, 2)), np.zeros((2, 2)))
             1 / 0
     assert list(tmp_path.iterdir()) == []
+
+
+def _sealed(tmp_path, rule="sample"):
+    """A store of two chunks of x along time (rows 0 and 1), written with provenance."""
+    ds = xr.Dataset({"x": variable(np.arange(6.0).reshape(2, 3) + 1, (dims.TIME, dims.SAMPLE), "a thing")},
+                    coords={dims.TIME: [1.0, 0.5]})
+    ds["x"].encoding["chunks"] = (1, 3)
+    return write_store(ds, tmp_path / "results" / rule / "s.zarr", provenance(rule, {}))
+
+
+def test_an_intact_store_passes_its_seal_and_reads_unchanged(tmp_path):
+    path = _sealed(tmp_path)
+    assert io.verify_store(path) is True
+    assert read_store(path)["x"].values.tolist() == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_a_deleted_chunk_is_named_instead_of_read_as_nan(tmp_path):
+    path = _sealed(tmp_path)
+    (path / "x" / "c" / "1" / "0").unlink()
+    with xr.open_zarr(path, zarr_format=3, consolidated=False) as raw:  # what zarr alone would report
+        assert np.isnan(raw["x"].values[1]).all()
+    with pytest.raises(io.StoreDamagedError) as err:
+        read_store(path)
+    message = str(err.value)
+    assert "chunk c/1/0 of variable 'x' is missing" in message and str(path) in message
+    assert "snakemake --forcerun sample" in message and "rm -r" in message
+
+
+@pytest.mark.parametrize("damage", ["garbage_chunk", "no_metadata", "no_variable_metadata", "seal_garbage"])
+def test_damaged_chunks_and_metadata_are_named(tmp_path, damage):
+    path = _sealed(tmp_path)
+    if damage == "garbage_chunk":
+        (path / "x" / "c" / "0" / "0").write_bytes(b"\x00garbage")
+    elif damage == "no_metadata":
+        (path / "zarr.json").unlink()
+    elif damage == "no_variable_metadata":
+        (path / "x" / "zarr.json").unlink()
+    else:
+        (path / io.INTEGRITY_GROUP / "zarr.json").write_text("{not json")
+    with pytest.raises(io.StoreDamagedError, match="is damaged") as err:
+        io.open_store(path)
+    assert str(path) in str(err.value)
+
+
+def test_a_store_without_seal_reads_but_reports_it_cannot_be_checked(tmp_path):
+    ds = _ds()
+    ds.to_zarr(tmp_path / "external.zarr", zarr_format=3, consolidated=False)
+    assert io.verify_store(tmp_path / "external.zarr") is False
+    xr.testing.assert_allclose(read_store(tmp_path / "external.zarr"), ds)
+
+
+def test_a_file_where_a_store_should_be_is_named(tmp_path):
+    (tmp_path / "s.zarr").write_text("not a store")
+    with pytest.raises(io.StoreDamagedError, match="is a file"):
+        read_store(tmp_path / "s.zarr")
+
+
+def test_temporary_stores_of_killed_jobs_are_removed_by_the_next_write(tmp_path):
+    stale = tmp_path / ".s.zarr.tmp-deadbeef"
+    (stale / "x").mkdir(parents=True)
+    (stale / "x" / "chunk").write_bytes(b"0" * 1000)
+    other = tmp_path / ".t.zarr.tmp-deadbeef"  # another store's: not ours to remove
+    other.mkdir()
+    write_store(_ds(), tmp_path / "s.zarr")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".t.zarr.tmp-deadbeef", "s.zarr"]
+
+
+def test_a_store_that_would_hold_nan_where_values_must_be_finite_is_not_written(tmp_path):
+    ds = _ds()
+    ds["x"].values[1, 1:] = [np.nan, np.inf]
+    with pytest.raises(io.NonFiniteError, match=r"'x': 2 of 6 values.*lower the rate"):
+        write_store(ds, tmp_path / "s.zarr", finite=["x"], hint="lower the rate")
+    assert list(tmp_path.iterdir()) == []
+    write_store(ds, tmp_path / "s.zarr")  # control: NaN is allowed where it means "undefined"
+    assert np.isnan(read_store(tmp_path / "s.zarr")["x"].values[1, 1])

@@ -141,3 +141,36 @@ def test_store_of_grouped_blocks_matches_the_group_major_rows(tmp_path):
         m = y.shape[0] // 3
         assert np.array_equal(ds["states"].values[:, slot, start:start + m], y.reshape(3, m, 2).numpy())
     assert np.array_equal(ds["time"].values, grid[idx].numpy()) and ds.attrs["seed"] == 4
+
+
+class _BlowsUpBelow:
+    """A score that is exact-like (Gaussian) until t < t_bad, where it returns inf for rows >= 3."""
+
+    def __init__(self, t_bad):
+        self.inner, self.t_bad = GaussianScore([0.5, 0.5], 0.2), t_bad
+
+    def score(self, x, t):
+        s = self.inner.score(x, t)
+        if t < self.t_bad:
+            s = s.clone()
+            s[3:] = float("inf")
+        return s
+
+
+@pytest.mark.parametrize("t_bad, fails", [(0.5, True), (0.0, False)])
+def test_a_run_whose_samples_turn_non_finite_is_not_written(tmp_path, t_bad, fails):
+    """The store would hold inf/NaN in 'states': the job fails naming the store, the variable and
+    the count, and nothing is put in place. The same run with a finite score is written (control)."""
+    grid, idx = geometric_grid(5.0, 1e-2, 20), torch.tensor([0, 10, 20])
+    run = lambda: sample_to_store(tmp_path / "s.zarr", _BlowsUpBelow(t_bad), 10, 2, grid, idx, "sde",
+                                  BlockStreams(0, "test"), {}, "sample position", "length")
+    if not fails:
+        assert np.isfinite(read_store(run())["states"].values).all()
+        return
+    from ridgeline.io import NonFiniteError
+    with pytest.raises(NonFiniteError) as err:
+        run()
+    bad = int(np.count_nonzero(grid[idx] < 0.5)) * 7 * 2  # snapshots after t_bad, rows 3..9, 2 coords
+    assert f"'states': {bad:,} of 60 values" in str(err.value) and "s.zarr" in str(err.value)
+    assert "sampling steps" in str(err.value)
+    assert list(tmp_path.iterdir()) == []

@@ -38,4 +38,5 @@ ds = xr.Dataset(
     },
     coords={"loss_term": np.asarray(["total", "bce", "kl"])},
 )
-write_store(ds, snakemake.output.latents, provenance("mnist_vae", cfg, seed))
+write_store(ds, snakemake.output.latents, provenance("mnist_vae", cfg, seed), finite=["points", "loss_history"],
+            hint="The VAE training diverged: lower mnist.vae.lr or check the images.")

@@ -13,4 +13,4 @@ entry = snakemake.params.entry
 points = build_dataset(**entry)
 log.info("dataset %s: %d points in %d dimensions", entry["name"], *points.shape)
 ds = xr.Dataset({"points": variable(points, (dims.TRAIN, dims.COORD), "training points x_i", "length")})
-write_store(ds, snakemake.output[0], provenance("prepare_dataset", entry))
+write_store(ds, snakemake.output[0], provenance("prepare_dataset", entry), finite=["points"])

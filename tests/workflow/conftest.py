@@ -33,10 +33,14 @@ def _default_sigint():
 
 
 def snakemake(project: Path, *args, config: Path | None = None, check=True, popen=False):
-    """Run snakemake in ``project`` with its own library copy first on the import path."""
+    """Run snakemake in ``project`` with its own library copy first on the import path.
+
+    ``args`` (targets, options) come before ``--configfile``, which would read a target after it
+    as one more configuration file.
+    """
     env = dict(os.environ, PYTHONPATH=str(project), PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2",
-           "--configfile", str(config or project / "config" / "test.yaml"), *args]
+    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2",
+           "--configfile", str(config or project / "config" / "test.yaml")]
     if popen:
         log = open(project / "snakemake_console.log", "w")
         return subprocess.Popen(cmd, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT,

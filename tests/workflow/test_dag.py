@@ -214,6 +214,46 @@ def test_interrupted_run_resumes_without_cleanup(tmp_path, sig):
     proc.wait(timeout=120)
     assert proc.returncode != 0, (project / "snakemake_console.log").read_text()[-3000:]
     assert not (project / "results" / "metrics.zarr").exists()
+    console = (project / "snakemake_console.log").read_text()
+    assert console.count("Will exit after finishing currently running jobs") <= 1
+    snakemake(project)
+    assert (project / "results" / "metrics.zarr").exists()
+    assert not list(project.glob("results/**/.*.tmp-*"))
+
+
+def _processes_running_from(folder):
+    """PIDs of processes whose command line mentions ``folder`` (the jobs of a project copy)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmd = open(f"/proc/{entry}/cmdline", "rb").read()
+            state = open(f"/proc/{entry}/stat").read().split(")")[-1].split()[0]
+        except (OSError, ValueError):
+            continue
+        if str(folder).encode() in cmd and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def test_killing_snakemake_alone_stops_its_running_job_and_the_rerun_finishes(tmp_path):
+    """SIGKILL to Snakemake only (not its process group) used to leave the job running, unseen."""
+    project = copy_project(tmp_path / "orphan")
+    long = edited_config(project, "long.yaml", lambda c: c["neural"].update(steps=100000))
+    proc = snakemake(project, popen=True, config=long)
+    deadline = time.time() + 300
+    marker = project / "logs" / "train_neural"
+    while time.time() < deadline and not (marker.exists() and any(marker.rglob("*.log"))):
+        time.sleep(0.2)
+    time.sleep(2.0)
+    assert _processes_running_from(project / ".snakemake" / "scripts")
+    proc.kill()
+    proc.wait(timeout=60)
+    deadline = time.time() + 15
+    while time.time() < deadline and _processes_running_from(project / ".snakemake" / "scripts"):
+        time.sleep(0.2)
+    assert not _processes_running_from(project / ".snakemake" / "scripts")
+    assert any("that started this job is gone" in p.read_text() for p in marker.rglob("*.log"))
+    snakemake(project, "--unlock")
     snakemake(project)
     assert (project / "results" / "metrics.zarr").exists()
     assert not list(project.glob("results/**/.*.tmp-*"))
@@ -346,3 +386,31 @@ def test_jobs_streamed_in_small_blocks_give_the_same_metrics_and_complete_sample
     assert run["states"].shape == read_store(finished_run / samples)["states"].shape
     assert np.isfinite(run["states"].values).all()
     assert json.loads(run.attrs["config"])["sampling"]["block_samples"] == 64
+
+
+def test_a_damaged_input_store_stops_the_job_that_reads_it_with_the_fix(tmp_path):
+    """A deleted chunk of the training points used to be read back as NaN (1,600 NaN samples, exit 0)."""
+    project = copy_project(tmp_path / "damaged")
+    target = "results/sample/thirteen/exact/seed0.zarr"
+    snakemake(project, target)
+    points = project / "results/prepare_dataset/thirteen.zarr/points/c/0/0"
+    points.unlink()
+    out = snakemake(project, target, "--forcerun", "sample", check=False)
+    text = out.stdout + out.stderr + "".join(p.read_text() for p in (project / "logs/sample").rglob("*.log"))
+    assert out.returncode != 0
+    assert "results/prepare_dataset/thirteen.zarr' is damaged" in text
+    assert "chunk c/0/0 of variable 'points' is missing" in text and "--forcerun prepare_dataset" in text
+    assert not (project / target).exists()
+    snakemake(project, target, "--forcerun", "prepare_dataset")  # the fix the message names works
+    assert np.isfinite(read_store(project / target)["states"].values).all()
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda c: c["datasets"]["thirteen"].update(T=100.0), "set sampling.n_steps to at least 570"),
+    (lambda c: c["sampling"].update(t_min=5.0), "sampling.t_min = 5.0 must lie below"),
+    (lambda c: c["datasets"].update(thirteen={"kind": "points", "points": [[1.0, 1.0]] * 4}), "no ridge"),
+])
+def test_cross_key_errors_stop_before_any_job(finished_run, edit, expected):
+    cfg = edited_config(finished_run, "cross.yaml", edit)
+    out = snakemake(finished_run, "--dry-run", config=cfg, check=False)
+    assert out.returncode != 0 and expected in out.stdout + out.stderr
