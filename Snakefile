@@ -19,11 +19,12 @@ check_datasets()
 check_mnist()
 check_runs()
 check_cross_keys()
+check_externals()
 
 
 wildcard_constraints:
     dataset="[A-Za-z0-9_]+",
-    model="exact|neural|neural_gen|rf|control_[a-z_]+",
+    model="exact|neural|neural_gen|rf|control_[a-z_]+|ext_[A-Za-z0-9_]+",
     p=r"\d+",
     weighting="1|h|h2",
     seed=r"\d+",

@@ -5,3 +5,22 @@ sees the workflow config. The mathematics it implements is specified in ``docs/s
 """
 
 __version__ = "0.1.0"
+
+#: The public API, imported on first use (the workflow's parse-time checks need no torch).
+_EXPORTS = {
+    "analyze_samples": "analysis",
+    "analyze_score": "analysis",
+    "DEFAULT_SETTINGS": "analysis",
+    "ForwardProcess": "processes",
+    "ConvertedScore": "processes",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'ridgeline' has no attribute {name!r}")

@@ -58,5 +58,5 @@ def all_coordinates(first: xr.Dataset) -> dict:
 def specs(block: xr.Dataset, n_samples: int) -> dict:
     """Streamed arrays: every variable of a block with a sample dimension, at full size, chunked by blocks."""
     return {name: StreamedArray(var.dims, tuple(n_samples if d == dims.SAMPLE else s for d, s in zip(var.dims, var.shape)),
-                                var.attrs["long_name"], var.attrs.get("units", "1"), var.dtype.name, chunks=var.shape)
+                                var.attrs["long_name"], var.attrs.get("quantity", var.attrs.get("units", "1")), var.dtype.name, chunks=var.shape)
             for name, var in block.data_vars.items() if dims.SAMPLE in var.dims}

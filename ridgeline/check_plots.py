@@ -6,12 +6,13 @@ Every function takes Datasets or dicts read from the stores and returns a Figure
 import numpy as np
 import xarray as xr
 
-from .plotting import plt
+from .figure_style import CLASS_COLOURS, PALETTE, plt
 
 #: Colours of the score models and line styles of the controls, the same in every figure.
-MODEL_COLOURS = {"exact": "k", "neural": "tab:blue", "neural_gen": "tab:green", "rf": "tab:orange"}
-CONTROL_COLOURS = {"normal_removed": "tab:red", "random_field": "tab:purple", "tangential_push": "tab:brown",
-                   "normal_shift": "tab:pink", "tangential_shift": "tab:olive"}
+MODEL_COLOURS = {"exact": PALETTE["black"], "neural": PALETTE["blue"], "neural_gen": PALETTE["green"],
+                 "rf": PALETTE["orange"]}
+CONTROL_COLOURS = {"normal_removed": PALETTE["vermillion"], "random_field": PALETTE["purple"],
+                   "tangential_push": PALETTE["sky"], "normal_shift": PALETTE["yellow"], "tangential_shift": PALETTE["grey"]}
 
 
 #: Axis limit of the align and slide panels: controls built to fail lie far beyond it (their
@@ -124,7 +125,7 @@ def sweep_figure(sweep: xr.Dataset, title: str) -> plt.Figure:
     """
     datasets = list(sweep["dataset"].values)
     fig, axes = plt.subplots(2, len(datasets), figsize=(4.6 * len(datasets), 7.4), squeeze=False)
-    colours = {"near_point": "tab:red", "inter_mode": "tab:green", "off_ridge": "0.5"}
+    colours = CLASS_COLOURS
     for col, dataset in enumerate(datasets):
         ds = sweep.sel(dataset=dataset)
         steps = ds["step"].values
@@ -137,11 +138,11 @@ def sweep_figure(sweep: xr.Dataset, title: str) -> plt.Figure:
         inter = ds["class_fraction"].sel({"class": "inter_mode"}).values
         peaks = steps[np.nanargmax(inter, axis=1)]
         for peak in peaks:
-            top.axvline(peak, c="tab:green", lw=0.8, ls=":")
+            top.axvline(peak, c=PALETTE["green"], lw=0.8, ls=":")
         top.set(xscale="log", ylim=(0, 1), xlabel="training steps", ylabel="fraction of final samples",
                 title=f"{dataset}: inter-mode peak at steps {sorted(set(int(p) for p in peaks))}")
-        for var, colour, label in (("excess_normal", "tab:purple", "normal excess loss"),
-                                   ("excess_tangential", "tab:cyan", "tangential excess loss")):
+        for var, colour, label in (("excess_normal", PALETTE["purple"], "normal excess loss"),
+                                   ("excess_tangential", PALETTE["sky"], "tangential excess loss")):
             bottom.plot(steps, np.nanmedian(ds[var].values, axis=0), "s-", ms=3, c=colour, label=label)
         bottom.set(xscale="log", yscale="log", xlabel="training steps", ylabel="excess loss (length²)")
         twin = bottom.twinx()

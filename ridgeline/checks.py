@@ -230,7 +230,7 @@ def check_runs(runs: dict, cfg: dict, ridge_dim: int) -> dict:
     per_run, grouped = [], {}
     for (dataset, model, seed), ds in runs.items():
         exact = runs.get((dataset, "exact", seed))
-        tube = exact["tube_fraction"].values if exact is not None else np.full(ds.sizes["time"], np.nan)
+        tube = exact_tube_on(ds, exact)
         results = run_checks(ds, tube, ds.sizes["coord"], ridge_dim, cfg)
         per_run.append({"dataset": dataset, "model": model, "seed": int(seed),
                         **{name: result.to_dict() for name, result in results.items()}})
@@ -238,6 +238,20 @@ def check_runs(runs: dict, cfg: dict, ridge_dim: int) -> dict:
             grouped.setdefault((dataset, model, name), []).append(result)
     summary = [{"dataset": d, "model": m, **summarize_seeds(results)} for (d, m, _), results in grouped.items()]
     return {"runs": per_run, "summary": summary}
+
+
+def exact_tube_on(ds, exact) -> np.ndarray:
+    """The exact run's tube fraction at the snapshot times of ``ds`` (S,): as stored where the times
+    agree, else interpolated in log t inside the exact run's snapshots (an external run's own times)
+    and NaN outside them, or everywhere without an exact run."""
+    times = ds["time"].values.astype(float)
+    if exact is None:
+        return np.full(times.size, np.nan)
+    ref_t, ref = exact["time"].values.astype(float), exact["tube_fraction"].values.astype(float)
+    if ref_t.shape == times.shape and np.allclose(ref_t, times, rtol=1e-12):
+        return ref
+    order = np.argsort(ref_t)
+    return np.interp(np.log(times), np.log(ref_t[order]), ref[order], left=np.nan, right=np.nan)
 
 
 #: Prefix of the control models' names in the pipeline (model wildcard ``control_<name>``).

@@ -158,6 +158,8 @@ def load_run_model(name: str, points, checkpoint, *, device=None, rf_tau: float 
     from .models import load_score_model
     from .runtime import generator
 
+    if name.startswith("ext_"):
+        return None  # an external run (config `external`): its samples only, no score to measure
     if not name.startswith(PREFIX):
         return load_score_model(name, points, checkpoint, device, rf_tau)
     if controls is None:

@@ -65,8 +65,13 @@ def load_points_file(path, name: str = "dataset") -> np.ndarray:
     A CSV's first line is a header only when none of its fields is a number; errors name the
     dataset, the file and the line.
     """
+    return load_array_file(path, name, "points file")
+
+
+def load_array_file(path, name: str, what: str = "file") -> np.ndarray:
+    """Read a numeric array from a .npy file (any shape) or a .csv file (2-D), as :func:`load_points_file`."""
     path = Path(path)
-    where = f"{name}: points file '{path}'"
+    where = f"{name}: {what} '{path}'"
     if path.is_dir():
         raise DatasetError(f"{where} is a directory; give the .npy or .csv file inside it")
     if not path.is_file():

@@ -82,6 +82,7 @@ def _atomic_directory(path: Path):
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         yield tmp
+        _consolidate(tmp)
         _seal(tmp)
         if path.exists():
             shutil.rmtree(path)
@@ -103,6 +104,15 @@ def _file_seals(root: Path) -> dict:
             data = file.read_bytes()
             seals[rel] = [len(data), zlib.crc32(data)]
     return seals
+
+
+def _consolidate(root: Path) -> None:
+    """Write consolidated metadata, so that a plain ``xr.open_zarr(path)`` reads the store's layout
+    from its zarr.json alone: no listing of the folder (Snakemake's marker file in it would warn)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
+        warnings.filterwarnings("ignore", message="The data type .* does not have a Zarr V3 specification")
+        zarr.consolidate_metadata(root, zarr_format=3)
 
 
 def _seal(root: Path) -> None:
@@ -238,7 +248,7 @@ class StoreWriter:
         self._stored = {name: group.create_array(
             name, shape=spec.shape, chunks=spec.chunk_shape(), dtype=spec.dtype,
             fill_value=np.nan if np.dtype(spec.dtype).kind == "f" else 0, dimension_names=spec.dims,
-            attributes={"long_name": spec.long_name, "units": spec.units}) for name, spec in arrays.items()}
+            attributes=unit_attrs(spec.long_name, spec.units)) for name, spec in arrays.items()}
         self._written = dict.fromkeys(arrays, 0)
         self._non_finite = dict.fromkeys(arrays, 0)
 
@@ -323,6 +333,21 @@ def read_store(path) -> xr.Dataset:
                                                               f"({type(err).__name__}: {err})"])) from err
 
 
+#: Quantities ridgeline measures in the data's own units. The data are numbers (their physical
+#: units, if any, are the user's), so stores write the CF / UDUNITS unit "1" for these and keep the
+#: quantity in the attribute ``quantity``: every ``units`` parses with a unit library.
+QUANTITIES = ("length", "1/length", "1/length^2", "length^2", "latent units", "latent units^2", "nats", "steps",
+              "pixels")
+
+
+def unit_attrs(long_name: str, units: str = "1") -> dict:
+    """The ``long_name`` / ``units`` (/ ``quantity``) attributes of a variable measured in ``units``."""
+    if units in QUANTITIES:
+        return {"long_name": long_name, "units": "1", "quantity": units}
+    return {"long_name": long_name, "units": units}
+
+
 def variable(data, dims, long_name: str, units: str = "1") -> xr.Variable:
-    """An xarray Variable with the ``long_name`` and ``units`` attributes every store carries."""
-    return xr.Variable(dims, data, attrs={"long_name": long_name, "units": units})
+    """An xarray Variable with the ``long_name`` and ``units`` attributes every store carries
+    (:func:`unit_attrs`: the quantity of data-unit measures in ``quantity``)."""
+    return xr.Variable(dims, data, attrs=unit_attrs(long_name, units))

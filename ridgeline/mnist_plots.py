@@ -1,9 +1,6 @@
 """Figures of the mnist_latent experiment: residual statistics, decoded samples, reconstructions."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from .figure_style import apply_style, plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
@@ -13,6 +10,8 @@ from .authors_view import authors_groups, authors_summary  # noqa: E402
 from .latent_spectrum import ACTIVE_UNIT_VARIANCE  # noqa: E402
 from .latent_summary import near_copy_groups  # noqa: E402
 
+
+apply_style()
 
 #: Line styles of the latent score models: the network and its baselines.
 MODEL_STYLES = {"score": ("C0", "network"), "exact": ("C3", "exact score (memorizes)"),

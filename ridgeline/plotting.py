@@ -1,13 +1,12 @@
 """Figures. Every function takes xarray Datasets read from the stores and returns a Figure."""
 
-import matplotlib
+import numpy as np
+import xarray as xr
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
+from . import dims
+from .figure_style import CLASS_COLOURS, PALETTE, apply_style, plt
 
-from . import dims  # noqa: E402
+apply_style()
 
 
 def _nearest_times(available: np.ndarray, n_panels: int) -> list[int]:
@@ -40,8 +39,8 @@ def reach_align_slide(ridges: xr.Dataset, samples: dict, train: np.ndarray, n_pa
             ok = ridges["on_ridge"].isel({dims.TIME: k}).values
             ax.scatter(*pts[ok].T, s=0.3, c="0.55", rasterized=True, label="ridge $R_t$")
             x = store["states"].sel({dims.TIME: t}, method="nearest").values[:max_points]
-            ax.scatter(*x.T, s=1.5, c="tab:blue", alpha=0.5, rasterized=True, label="samples")
-            ax.scatter(*(np.exp(-t) * train).T, marker="x", s=18, c="tab:red", label="$a_t x_i$")
+            ax.scatter(*x.T, s=1.5, c=PALETTE["blue"], alpha=0.5, rasterized=True, label="samples")
+            ax.scatter(*(np.exp(-t) * train).T, marker="x", s=18, c=PALETTE["vermillion"], label="$a_t x_i$")
             ax.set_title(f"{model}, t = {t:.3g}", fontsize=9)
             ax.set_aspect("equal")
     lim = 1.35 * np.abs(train).max()
@@ -59,7 +58,7 @@ def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 20
     for ax, model in zip(axes[0], models):
         d = metrics["scms_distance"].sel(model=model)
         t = metrics["t"].sel(model=model).values
-        ax.plot(t, d.values[:, :max_curves], c="tab:blue", lw=0.3, alpha=0.3)
+        ax.plot(t, d.values[:, :max_curves], c=PALETTE["blue"], lw=0.3, alpha=0.3)
         ax.plot(t, np.nanmedian(d.values, axis=1), c="k", lw=2, label="median")
         ax.set_xscale("log")
         ax.set_yscale("symlog", linthresh=1e-3)
@@ -74,7 +73,6 @@ def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 20
     return fig
 
 
-CLASS_COLOURS = {"near_point": "tab:red", "inter_mode": "tab:green", "off_ridge": "0.6"}
 
 
 def neural_vs_rf(ridges: xr.Dataset, finals: dict, metrics: xr.Dataset, train: np.ndarray, ridge_time: float,

@@ -2,11 +2,10 @@
 
 import math
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from .figure_style import PALETTE, apply_style, plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+apply_style()
 
 WEIGHT_LABELS = {"1": "$w_{SM}=1$", "h": "$w_{SM}=h_t$", "h2": "$w_{SM}=h_t^2$"}
 
@@ -42,18 +41,21 @@ def samples_figure(runs: list, train: np.ndarray, near_radius: float, max_points
                 continue
             x = finals[col]
             dens = kde_2d(x[np.isfinite(x).all(1)], lower, upper, kde_grid)
-            ax.imshow(dens, origin="lower", extent=(lower[0], upper[0], lower[1], upper[1]), cmap="Blues", aspect="auto")
+            image = ax.imshow(dens, origin="lower", extent=(lower[0], upper[0], lower[1], upper[1]), cmap="Blues",
+                              aspect="auto")
             ax.scatter(*x[:max_points].T, s=0.5, c="k", alpha=0.3, rasterized=True)
             near = np.linalg.norm(x[:, None] - train[None], axis=2) <= near_radius
             for xi, count in zip(train, near.sum(0)):
-                ax.scatter(*xi, marker="x", c="tab:red", s=20)
-                ax.annotate(f"n={count}", xi, textcoords="offset points", xytext=(3, 4), fontsize=7, color="tab:red")
+                ax.scatter(*xi, marker="x", c=PALETTE["vermillion"], s=20)
+                ax.annotate(f"n={count}", xi, textcoords="offset points", xytext=(3, 4), fontsize=7, color=PALETTE["vermillion"])
             ax.set_xlim(lower[0], upper[0])
             ax.set_ylim(lower[1], upper[1])
             ax.set_title(f"{label}, {tau_label(taus[col])}", fontsize=8)
-            ax.tick_params(labelsize=6)
+            ax.set_xlabel("$x_1$")
+            ax.set_ylabel("$x_2$")
     fig.suptitle(title)
     fig.tight_layout()
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.6, label="density of the final samples (KDE)")
     return fig
 
 
@@ -72,7 +74,7 @@ def errors_figure(flows: list, title: str) -> plt.Figure:
     ps = list(dict.fromkeys(p for p, _, _ in flows))
     fig, axes = plt.subplots(2, len(ps), figsize=(max(7.5, 5.2 * len(ps)), 7.5), squeeze=False)
     floor = {}
-    colors = {"1": "tab:blue", "h": "tab:orange", "h2": "tab:green"}
+    colors = {"1": PALETTE["blue"], "h": PALETTE["orange"], "h2": PALETTE["green"]}
     for p, w, ds in flows:
         col = ps.index(p)
         tau = ds["tau"].values
@@ -149,7 +151,7 @@ def hypotenuse_figure(runs: list, tube: float, title: str) -> plt.Figure:
             s = (x[close, 0] - x[close, 1] + 5.0) / 10.0
             ax.hist(s, bins=np.linspace(-0.1, 1.1, 49), density=False, histtype="step",
                     color=cmap(k / max(1, len(taus) - 1)), label=f"{tau_label(tau)} ({close.sum()})")
-        ax.axvline(0.5, c="tab:red", ls=":", lw=1, label="training point (2.5, 2.5)")
+        ax.axvline(0.5, c=PALETTE["vermillion"], ls=":", lw=1, label="training point (2.5, 2.5)")
         ax.set_xlabel("position along the hypotenuse: (0,5) → (5,0)")
         ax.set_ylabel("final samples")
         ax.set_title(label, fontsize=9)
@@ -166,6 +168,7 @@ def gd_vs_flow_figure(ds, title: str) -> plt.Figure:
     ax.loglog(tau, ds["gap"].values, "-o", label=r"$|A_{GD} - A_{flow}|_F$")
     ax.loglog(tau, ds["moved"].values, "--s", label=r"$|A_{flow}(\tau) - A_0|_F$")
     ax.set_xlabel(r"$\tau = \eta \cdot$steps$/D$")
+    ax.set_ylabel("Frobenius norm")
     ax.set_title(f"{title}\n(eta = {ds.attrs.get('eta', float('nan')):g})", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -8,8 +8,7 @@ rule checks:
     conda:
         "../envs/ridgeline.yaml"
     params:
-        runs=[list(run) for run in score_runs()],
-        seeds=section("seeds"),
+        run_keys=[list(key) for key in run_keys()],
         checks=section("checks"),
         ridge_dim=section("ridge", "ridge_dim"),
         code=script_code("checks"),

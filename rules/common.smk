@@ -52,6 +52,7 @@ def check_datasets():
     referenced |= {config["rf"]["gd_vs_flow"]["dataset"]} | set(
         config["figures"]["reach_align_slide"]["datasets"]
     )
+    referenced |= {e["dataset"] for e in config["external"].values()}
     unknown = sorted(referenced - set(config["datasets"]))
     if unknown:
         raise ValueError(
@@ -211,9 +212,9 @@ def model_checkpoint(wildcards):
     """The trained model a sampling or metrics job needs (none for the exact score and controls).
 
     neural: the network checkpoint; neural_gen: the generalizing checkpoint the neural sweep
-    chose; rf: the moments and flow stores of score_runs.rf's run.
+    chose; rf: the moments and flow stores of score_runs.rf's run; external runs: none.
     """
-    if wildcards.model == "exact" or wildcards.model.startswith("control_"):
+    if wildcards.model == "exact" or wildcards.model.startswith(("control_", "ext_")):
         return []
     if wildcards.model == "neural_gen":
         return f"results/neural_sweep/{wildcards.dataset}/seed{wildcards.seed}_generalizing.pt"
@@ -321,7 +322,8 @@ def dataset_models(wildcards):
     beside the fully trained (memorizing) network, then rf."""
     order = ["exact", "neural_gen", "neural", "rf"]
     models = [m for d, m in score_runs() if d == wildcards.dataset]
-    return sorted(models, key=order.index)
+    own = [m for d, m in external_runs() if d == wildcards.dataset]
+    return sorted(models, key=order.index) + own
 
 
 def neural_vs_rf_datasets():
@@ -374,12 +376,52 @@ def planar_datasets():
 
 
 def run_metrics_stores():
-    """Every per-run metrics store of the score runs (order: score_runs(), then seeds)."""
-    return [
-        f"results/run_metrics/{d}/{m}/seed{s}.zarr"
-        for d, m in score_runs()
-        for s in config["seeds"]
-    ]
+    """Every per-run metrics store of the score and external runs (order: run_keys())."""
+    return [f"results/run_metrics/{d}/{m}/seed{s}.zarr" for d, m, s in run_keys()]
+
+
+def run_keys():
+    """(dataset, model, seed) of every measured run: the score runs at every seed, then the
+    external runs (config `external`, model `ext_<name>`) once, at the first seed."""
+    seeds = config["seeds"]
+    keys = [(d, m, s) for d, m in score_runs() for s in seeds]
+    return keys + [(d, m, seeds[0]) for d, m in external_runs()]
+
+
+def external_runs():
+    """(dataset, ext_<name>) of every external run: your own model's samples (config `external`)."""
+    return [(e["dataset"], f"ext_{name}") for name, e in config["external"].items()]
+
+
+def external_entry(wildcards):
+    """The config entry of the external run of a job (model wildcard ext_<name>), with its name."""
+    name = wildcards.model[len("ext_") :]
+    return canonical({**config["external"][name], "name": name})
+
+
+def external_files(wildcards):
+    """The files an external run reads: its samples and, if given, its times (edits re-run it)."""
+    entry = config["external"][wildcards.model[len("ext_") :]]
+    return {
+        "samples": entry["samples"],
+        "times": [entry["times"]] if entry.get("times") else [],
+    }
+
+
+def check_externals():
+    """Every external run names a defined dataset and readable samples of its dimension, before any job."""
+    if not config["external"]:
+        return
+    from ridgeline.external import read_external
+
+    for name, entry in config["external"].items():
+        if entry["dataset"] not in config["datasets"]:
+            raise ValueError(
+                f"external.{name}.dataset = {entry['dataset']!r} is not defined under `datasets:`; "
+                f"defined: {sorted(config['datasets'])}"
+            )
+        dim = build_dataset(**dataset_arguments(entry["dataset"])).shape[1]
+        read_external(name, entry["samples"], entry.get("times"), entry["process"], dim)
 
 
 def figure_inputs(wildcards):
@@ -433,19 +475,21 @@ def phase_figure_inputs(wildcards):
 def get_final_outputs():
     """The default targets: the aggregated stores and the figures."""
     figures = config["figures"]["reach_align_slide"]["datasets"]
-    missing = sorted(set(figures) - set(config["score_runs"]["datasets"]))
+    measured = list(dict.fromkeys(d for d, _, _ in run_keys()))
+    missing = sorted(set(figures) - set(measured))
     if missing:
         raise ValueError(
-            f"figures.reach_align_slide.datasets {missing} must also be in score_runs.datasets"
+            f"figures.reach_align_slide.datasets {missing} must also be in score_runs.datasets "
+            "or be the dataset of an external run"
         )
-    outputs = ["results/metrics.zarr", "results/checks.json"] if score_runs() else []
+    outputs = ["results/metrics.zarr", "results/checks.json"] if run_keys() else []
     outputs += expand(
         "results/figures/reach_align_slide_{dataset}.png", dataset=figures
     )
     outputs += expand(
         "results/figures/{name}_{dataset}.png",
         name=["distance_to_ridge", "phases"],
-        dataset=config["score_runs"]["datasets"],
+        dataset=measured,
     )
     outputs += expand(
         "results/figures/neural_vs_rf_{dataset}.png", dataset=neural_vs_rf_datasets()

@@ -14,6 +14,7 @@ rule figure_reach_align_slide:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "reach_align_slide"),
+        output=section("figures", "output"),
         models=dataset_models,
         code=script_code("figure_reach_align_slide"),
     script:
@@ -42,6 +43,7 @@ rule figure_phases:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "reach_align_slide"),
+        output=section("figures", "output"),
         checks=section("checks"),
         ridge_dim=section("ridge", "ridge_dim"),
         models=dataset_models,
@@ -68,6 +70,7 @@ rule figure_neural_sweep:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "reach_align_slide"),
+        output=section("figures", "output"),
         code=script_code("figure_neural_sweep"),
     script:
         "../workflow_scripts/figure_neural_sweep.py"
@@ -88,6 +91,7 @@ rule figure_align_vs_loss:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "reach_align_slide"),
+        output=section("figures", "output"),
         code=script_code("figure_align_vs_loss"),
     script:
         "../workflow_scripts/figure_align_vs_loss.py"
@@ -121,6 +125,7 @@ rule figure_rf:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "rf"),
+        output=section("figures", "output"),
         near_radius=section("metrics", "near_radius"),
         code=script_code("figure_rf"),
     script:
@@ -143,6 +148,7 @@ rule figure_rf_hypotenuse:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "rf"),
+        output=section("figures", "output"),
         code=script_code("figure_rf_hypotenuse"),
     script:
         "../workflow_scripts/figure_rf_hypotenuse.py"
@@ -163,6 +169,7 @@ rule figure_gd_vs_flow:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "rf"),
+        output=section("figures", "output"),
         code=script_code("figure_gd_vs_flow"),
     script:
         "../workflow_scripts/figure_gd_vs_flow.py"
@@ -184,6 +191,7 @@ rule figure_neural_vs_rf:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "reach_align_slide"),
+        output=section("figures", "output"),
         classify=section("metrics", "classify"),
         models=dataset_models,
         code=script_code("figure_neural_vs_rf"),

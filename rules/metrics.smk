@@ -36,8 +36,7 @@ rule aggregate:
     conda:
         "../envs/ridgeline.yaml"
     params:
-        runs=[list(run) for run in score_runs()],
-        seeds=section("seeds"),
+        run_keys=[list(key) for key in run_keys()],
         code=script_code("aggregate"),
     script:
         "../workflow_scripts/aggregate.py"

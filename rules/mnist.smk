@@ -179,6 +179,7 @@ rule figure_mnist:
         "../envs/ridgeline.yaml"
     params:
         figure=section("mnist", "figures"),
+        output=section("figures", "output"),
         checks=section("mnist", "checks"),
         models=experiment_models,
         sampling=mnist_settings("sampling"),

@@ -19,7 +19,7 @@ def test_round_trip_keeps_values_attrs_and_provenance(tmp_path):
     write_store(_ds(), tmp_path / "s.zarr", prov)
     back = read_store(tmp_path / "s.zarr")
     xr.testing.assert_allclose(back, _ds())
-    assert back["x"].attrs == {"long_name": "a thing", "units": "length"}
+    assert back["x"].attrs == {"long_name": "a thing", "units": "1", "quantity": "length"}
     assert back.attrs["rule"] == "rule_x" and back.attrs["seed"] == 3
     assert json.loads(back.attrs["config"]) == {"a": 1, "b": [1, 2]}
     assert back.attrs["ridgeline_version"] and back.attrs["git_commit"]
@@ -173,3 +173,15 @@ def test_a_store_that_would_hold_nan_where_values_must_be_finite_is_not_written(
     assert list(tmp_path.iterdir()) == []
     write_store(ds, tmp_path / "s.zarr")  # control: NaN is allowed where it means "undefined"
     assert np.isnan(read_store(tmp_path / "s.zarr")["x"].values[1, 1])
+
+
+def test_figures_are_saved_in_every_asked_format_at_the_text_width(tmp_path):
+    from ridgeline.figure_style import plt, save_figure
+
+    fig, ax = plt.subplots(figsize=(14.0, 5.0))
+    ax.plot([0, 1], [0, 1])
+    paths = save_figure(fig, tmp_path / "f.png", formats=["pdf", "svg"], dpi=50)
+    assert [p.name for p in paths] == ["f.png", "f.pdf", "f.svg"] and all(p.stat().st_size > 500 for p in paths)
+    assert (tmp_path / "f.pdf").read_bytes().startswith(b"%PDF") and b"<svg" in (tmp_path / "f.svg").read_bytes()
+    with pytest.raises(ValueError, match="unknown figure format"):
+        save_figure(plt.figure(), tmp_path / "g.png", formats=["gif"])

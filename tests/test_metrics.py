@@ -24,7 +24,7 @@ def test_points_on_the_ridge_have_zero_distance_and_residual():
     # off the axis the ridge (the axis) is 0.4 away, reached along the normal y direction
     np.testing.assert_allclose(ds["scms_distance"].values[1], 0.4, atol=1e-6)
     assert (ds["relative_residual"].values[1] > 0).all()
-    assert ds["time"].attrs["long_name"] and ds["scms_distance"].attrs["units"] == "length"
+    assert ds["time"].attrs["long_name"] and ds["scms_distance"].attrs["quantity"] == "length"
 
 
 def test_snapshot_times_from_a_read_only_array_become_the_time_coordinate_without_warnings():

@@ -9,12 +9,12 @@ from ridgeline.runtime import configure_job
 
 log = configure_job(snakemake.log[0])
 p = snakemake.params
-keys = [(d, m, s) for d, m in p.runs for s in p.seeds]
+keys = [tuple(key) for key in p.run_keys]
 runs = {key: open_store(path) for key, path in zip(keys, snakemake.input)}
 report = check_runs(runs, p.checks, p.ridge_dim)
 for row in report["summary"]:
     log.info("%s / %s / %s: %s (%s), verdicts %s", row["dataset"], row["model"], row["check"], row["text"],
              f"{row['direction']} {row['threshold']}", row["verdicts"])
-report["provenance"] = provenance("checks", {"checks": p.checks, "runs": p.runs, "seeds": p.seeds})
+report["provenance"] = provenance("checks", {"checks": p.checks, "run_keys": p.run_keys})
 with open(snakemake.output[0], "w") as handle:
     json.dump(report, handle, indent=1)

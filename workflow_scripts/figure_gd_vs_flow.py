@@ -3,8 +3,9 @@
 from ridgeline.io import read_store
 from ridgeline.rf_plots import gd_vs_flow_figure
 from ridgeline.runtime import configure_job
+from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])
 fig = gd_vs_flow_figure(read_store(snakemake.input[0]), "Plain GD on L(A) follows the closed-form flow")
-fig.savefig(snakemake.output[0], dpi=snakemake.params.figure["dpi"])
+save_figure(fig, snakemake.output[0], dpi=snakemake.params.figure["dpi"], **snakemake.params.output)
 log.info("wrote %s", snakemake.output[0])

@@ -6,6 +6,7 @@ import numpy as np
 from ridgeline.io import read_store
 from ridgeline.plotting import neural_vs_rf
 from ridgeline.runtime import configure_job
+from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])
 cfg, models, dataset = snakemake.params.figure, snakemake.params.models, snakemake.wildcards.dataset
@@ -29,5 +30,5 @@ fig = neural_vs_rf(read_store(snakemake.input.ridges), finals, metrics, train, s
                    title=f"Does interpolation depend on the architecture? ('{dataset}', first seed)\nsamples between "
                          "training points: " + ", ".join(f"{m} {100 * f:.1f} %" for m, f in inter.items())
                          + "; below: the score errors that place them")
-fig.savefig(snakemake.output[0], dpi=cfg["dpi"])
+save_figure(fig, snakemake.output[0], dpi=cfg["dpi"], **snakemake.params.output)
 log.info("wrote %s", snakemake.output[0])

@@ -3,6 +3,7 @@
 from ridgeline.io import read_store
 from ridgeline.plotting import reach_align_slide
 from ridgeline.runtime import configure_job
+from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])
 cfg, models = snakemake.params.figure, snakemake.params.models
@@ -11,5 +12,5 @@ train = read_store(snakemake.input.dataset)["points"].values
 samples = {m: read_store(snakemake.input[f"samples_{m}"]) for m in models}
 fig = reach_align_slide(read_store(snakemake.input.ridges), samples, train, cfg["n_panels"], cfg["max_points"],
                         title=f"Reach, align, slide on '{dataset}': samples follow the ridge of $p_t$")
-fig.savefig(snakemake.output[0], dpi=cfg["dpi"])
+save_figure(fig, snakemake.output[0], dpi=cfg["dpi"], **snakemake.params.output)
 log.info("wrote %s", snakemake.output[0])

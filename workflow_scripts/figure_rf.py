@@ -5,6 +5,7 @@ import matplotlib.pyplot as plt
 from ridgeline.io import read_store
 from ridgeline.rf_plots import WEIGHT_LABELS, errors_figure, residual_figure, samples_figure
 from ridgeline.runtime import configure_job
+from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])
 cfg, dataset = snakemake.params.figure, snakemake.wildcards.dataset
@@ -24,6 +25,6 @@ outputs = [
                      f"{dataset}: samples align with the ridge (ridge residual at t_min)"), snakemake.output.residuals),
 ]
 for fig, path in outputs:
-    fig.savefig(path, dpi=cfg["dpi"])
+    save_figure(fig, path, dpi=cfg["dpi"], **snakemake.params.output)
     plt.close(fig)
     log.info("wrote %s", path)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ["Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles", "report", "ridgeline"]
+COPIED = ["Snakefile", "rules", "workflow_scripts", "config", "envs", "profiles", "report", "ridgeline", "examples"]
 
 
 def copy_project(dest: Path) -> Path:
@@ -21,7 +21,7 @@ def copy_project(dest: Path) -> Path:
     for name in COPIED:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "out"))
         else:
             shutil.copy2(src, dest / name)
     return dest

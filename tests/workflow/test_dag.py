@@ -407,10 +407,66 @@ def test_a_damaged_input_store_stops_the_job_that_reads_it_with_the_fix(tmp_path
 
 @pytest.mark.parametrize("edit, expected", [
     (lambda c: c["datasets"]["thirteen"].update(T=100.0), "set sampling.n_steps to at least 570"),
-    (lambda c: c["sampling"].update(t_min=5.0), "sampling.t_min = 5.0 must lie below"),
+    (lambda c: c["sampling"].update(t_min=20.0), "sampling.t_min = 20.0 must lie below"),
     (lambda c: c["datasets"].update(thirteen={"kind": "points", "points": [[1.0, 1.0]] * 4}), "no ridge"),
 ])
 def test_cross_key_errors_stop_before_any_job(finished_run, edit, expected):
     cfg = edited_config(finished_run, "cross.yaml", edit)
     out = snakemake(finished_run, "--dry-run", config=cfg, check=False)
     assert out.returncode != 0 and expected in out.stdout + out.stderr
+
+
+def test_every_store_opens_with_plain_open_zarr_without_a_warning_and_its_units_parse(finished_run):
+    import warnings
+
+    import pint
+
+    units = pint.UnitRegistry()
+    stores = sorted(p for p in (finished_run / "results").rglob("*.zarr") if (p / "zarr.json").is_file())
+    assert len(stores) > 30
+    for path in stores:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with xr.open_zarr(path) as ds:
+                for name, var in ds.variables.items():
+                    if "units" in var.attrs:
+                        units.parse_units(var.attrs["units"])  # raises on "length" and the like
+                if "t" in ds.variables and "seed" in ds.dims:
+                    assert "t" in ds.coords  # the inference time stays with every selected variable
+
+
+def test_the_own_data_example_runs_only_its_own_experiments(tmp_path):
+    """config/example_own_data.yaml: a user's point set and a DDPM trained outside ridgeline
+    (examples/own_model/train_ddpm.py), and no job of the paper's experiments."""
+    import subprocess
+    import sys
+
+    project = copy_project(tmp_path / "own")
+    subprocess.run([sys.executable, "examples/own_model/train_ddpm.py", "examples/own_model/out", "--steps", "300",
+                    "--samples", "300"], cwd=project, check=True, capture_output=True)
+    config = project / "config" / "example_own_data.yaml"
+    assert set(planned_jobs(project, config)) == {
+        "prepare_dataset", "import_samples", "ridge_set", "sample", "run_metrics", "aggregate", "checks",
+        "figure_phases", "figure_reach_align_slide", "all"}
+    snakemake(project, config=config)
+    metrics = read_store(project / "results/metrics.zarr")
+    assert list(metrics["model"].values) == ["exact", "ext_ddpm"]
+    assert metrics["t"].sel(model="ext_ddpm").max() < 5.1  # VP times mapped onto OU: at most t(s = 1) = 5.025
+    report = json.loads((project / "results/checks.json").read_text())
+    verdicts = {(r["model"], r["check"]) for r in report["summary"]}
+    assert ("ext_ddpm", "reach") in verdicts and ("ext_ddpm", "slide") not in verdicts  # no score: no slide
+    for name in ("reach_align_slide_mine.png", "phases_mine.png", "distance_to_ridge_mine.png"):
+        assert (project / "results/figures" / name).stat().st_size > 10_000
+
+
+def test_figures_span_a_text_column(finished_run):
+    """Every figure is at most 7 in wide (figures.output.width) at its resolution, so 7-8 pt fonts
+    print at 7-8 pt in a paper; before, figures were 12-15.6 in wide."""
+    from PIL import Image
+
+    figures = sorted((finished_run / "results" / "figures").glob("*.png"))
+    assert len(figures) > 10
+    for path in figures:
+        with Image.open(path) as image:
+            dpi = image.info["dpi"][0]
+            assert image.size[0] / dpi <= 7.6, (path.name, image.size, dpi)
