@@ -42,7 +42,8 @@ def phases_figure(runs: dict, summary: dict, cfg: dict, dim: int, ridge_dim: int
     summary : {(name, check): summary row of checks.json / controls.json}.
     cfg : the ``checks`` config section. dim, ridge_dim : D and d.
     """
-    fig, axes = plt.subplots(1, 4, figsize=(19, 5.0))
+    fig, grid = plt.subplots(2, 2, figsize=(7.0, 7.6))
+    axes = grid.ravel()
     for k, (name, ds) in enumerate(runs.items()):
         style = dict(c=_colour(name, k), ls="--" if name.startswith("control_") else "-")
         _reach_panel(axes[0], ds, name, style, summary)
@@ -70,9 +71,9 @@ def phases_figure(runs: dict, summary: dict, cfg: dict, dim: int, ridge_dim: int
         ax.set_yscale("symlog", linthresh=1e-2)
         ax.set(xlim=(-1.2 * lim, 1.2 * lim), ylim=(-1.2 * lim, 1.2 * lim))
     for ax in axes:
-        ax.legend(fontsize=7, loc="best")
-        ax.title.set_fontsize(10)
-    fig.suptitle(title)
+        ax.legend(fontsize=5.5, loc="best", framealpha=0.8)
+        ax.title.set_fontsize(8)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 

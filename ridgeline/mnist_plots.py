@@ -94,7 +94,7 @@ def dimension_spectra(summary: xr.Dataset, gaps: np.ndarray, times: np.ndarray, 
     gaps : (time, D - 1) median dimensionless eigengaps h_t (lambda_k - lambda_{k+1}) of Cov_w at
         samples of p_t. times : (time,). ridge_dims : the analysed d* values (marked).
     """
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 3.1))
     rank = summary[dims.RANK].values
     effective = int(summary["effective_dimension"])
     axes[0].semilogy(rank, np.maximum(summary["covariance_eigenvalue"].values, 1e-12), "o-", ms=3)
@@ -206,7 +206,7 @@ def authors_view(run: xr.Dataset, cfg: dict, max_copy_ratio: float, title: str =
     summary = authors_summary(run, cfg, max_copy_ratio)
     normalized, distance = groups["normalized"], run["nearest_distance"].values
     copies = run["nearest_ratio"].values < max_copy_ratio
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(7.0, 3.3))
     axes[0].hist(normalized[np.isfinite(normalized)], bins=cfg["bins"], color="skyblue", edgecolor="k", lw=0.3)
     for value, style in ((cfg["on_below"], "--"), (cfg["off_above"], ":")):
         axes[0].axvline(value, c="k", ls=style, lw=0.8)

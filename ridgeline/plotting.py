@@ -54,7 +54,7 @@ def reach_align_slide(ridges: xr.Dataset, samples: dict, train: np.ndarray, n_pa
 
 def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 200, title: str | None = None) -> plt.Figure:
     """Per-sample SCMS distance to the ridge vs inference time, with the median, per model."""
-    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(models), figsize=(7.0, 3.2), squeeze=False, sharey=True)
     for ax, model in zip(axes[0], models):
         d = metrics["scms_distance"].sel(model=model)
         t = metrics["t"].sel(model=model).values
@@ -92,7 +92,7 @@ def neural_vs_rf(ridges: xr.Dataset, finals: dict, metrics: xr.Dataset, train: n
     """
     names = list(finals)
     width = max(3, len(names))
-    fig, axes = plt.subplots(2, width, figsize=(3.6 * width, 7.2), squeeze=False)
+    fig, axes = plt.subplots(2, width, figsize=(7.0, 5.6), squeeze=False)
     k = int(np.abs(ridges[dims.TIME].values - ridge_time).argmin())
     pts, ok = ridges["ridge_points"].isel({dims.TIME: k}).values, ridges["on_ridge"].isel({dims.TIME: k}).values
     lim = 1.35 * np.abs(train).max()

@@ -114,7 +114,7 @@ def _file_imports(file: Path) -> frozenset[str]:
 
 
 #: Modules that cannot change a result (store attributes, progress logging): left out of fingerprints.
-NOT_NUMERICAL = frozenset({"provenance", "progress"})
+NOT_NUMERICAL = frozenset({"provenance", "progress", "jobs"})
 
 
 def script_fingerprint(script) -> str:

@@ -9,7 +9,7 @@ from snakemake.utils import validate
 from ridgeline.config_rules import ConfigError, check_config_rules, sampled_datasets
 from ridgeline.datasets import DatasetError, build_dataset, is_collinear
 from ridgeline.provenance import script_fingerprint
-from ridgeline.runtime import OnceFilter
+from ridgeline.jobs import OnceFilter
 
 logger.addFilter(OnceFilter("Will exit after finishing currently running jobs"))
 

@@ -4,7 +4,7 @@ from ridgeline import dims
 from ridgeline.aggregate import combine_runs
 from ridgeline.io import read_store, write_store
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0])
 p = snakemake.params

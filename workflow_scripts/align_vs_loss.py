@@ -7,7 +7,7 @@ from ridgeline.align_loss import fit_log_log, rf_points, sweep_points
 from ridgeline.checks import json_ready
 from ridgeline.io import read_store
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0])
 p = snakemake.params

@@ -5,7 +5,7 @@ import json
 from ridgeline.checks import check_runs
 from ridgeline.io import open_store
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0])
 p = snakemake.params

@@ -7,7 +7,7 @@ from ridgeline.checks import CONTROL_PREFIX, controls_report, run_checks
 from ridgeline.io import open_store
 from ridgeline.latent_summary import latent_control_entries
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0])
 p = snakemake.params

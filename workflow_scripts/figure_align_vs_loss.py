@@ -4,7 +4,7 @@ figure_align_vs_loss)."""
 import json
 
 from ridgeline.check_plots import align_loss_figure
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])

@@ -5,7 +5,7 @@ import numpy as np
 
 from ridgeline.io import read_store
 from ridgeline.plotting import neural_vs_rf
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])

@@ -10,7 +10,7 @@ from ridgeline.aggregate import combine_runs
 from ridgeline.check_plots import phases_figure, summary_rows
 from ridgeline.io import read_store
 from ridgeline.plotting import distance_curves
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])

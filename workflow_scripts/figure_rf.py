@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 
 from ridgeline.io import read_store
 from ridgeline.rf_plots import WEIGHT_LABELS, errors_figure, residual_figure, samples_figure
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])

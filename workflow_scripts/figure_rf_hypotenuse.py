@@ -2,7 +2,7 @@
 
 from ridgeline.io import read_store
 from ridgeline.rf_plots import WEIGHT_LABELS, hypotenuse_figure
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 from ridgeline.figure_style import save_figure
 
 log = configure_job(snakemake.log[0])

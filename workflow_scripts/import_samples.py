@@ -3,7 +3,7 @@
 from ridgeline.external import external_store, read_external
 from ridgeline.io import read_store, write_store
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0])
 entry, inputs = snakemake.params.entry, snakemake.input

@@ -4,7 +4,7 @@ import json
 
 from ridgeline.io import read_store
 from ridgeline.latent_summary import latent_checks
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0])
 cfg = snakemake.params.checks

@@ -5,7 +5,8 @@ import xarray as xr
 from ridgeline.io import variable, write_store
 from ridgeline.mnist import check_images, load_source, select
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job, derived_seed
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import derived_seed
 
 log = configure_job(snakemake.log[0])
 exp, seed = snakemake.params.experiment, int(snakemake.wildcards.seed)

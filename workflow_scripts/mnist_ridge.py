@@ -5,7 +5,7 @@ from ridgeline.io import open_store, read_store
 from ridgeline.latent_spectrum import effective_dimension, resolve_ridge_dims
 from ridgeline.latent_store import latent_ridge_to_store
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 cfg, seed = snakemake.params.ridge, int(snakemake.wildcards.seed)

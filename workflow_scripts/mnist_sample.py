@@ -7,7 +7,8 @@ from ridgeline.models import load_latent_model
 from ridgeline.models.loading import is_latent_network
 from ridgeline.models.sharpened import SharpenedScore
 from ridgeline.provenance import provenance
-from ridgeline.runtime import BlockStreams, configure_job
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import BlockStreams
 from ridgeline.sample_store import sample_to_store
 from ridgeline.sampling import snapshot_indices
 

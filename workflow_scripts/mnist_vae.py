@@ -8,7 +8,8 @@ from ridgeline.device import resolve_device
 from ridgeline.io import read_store, variable, write_store
 from ridgeline.models.vae import decode, encode_posteriors, kl_per_dimension, save_vae, train_vae
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job, generator
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import generator
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 cfg, seed = snakemake.params.vae, int(snakemake.wildcards.seed)

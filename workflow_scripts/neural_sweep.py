@@ -9,7 +9,8 @@ from ridgeline.models.neural import load_modules
 from ridgeline.neural_sweep import neural_sweep
 from ridgeline.provenance import provenance
 from ridgeline.rf_quadrature import build_quadrature
-from ridgeline.runtime import BlockStreams, configure_job, derived_seed
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import BlockStreams, derived_seed
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 p = snakemake.params

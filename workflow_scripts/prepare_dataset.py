@@ -6,7 +6,7 @@ from ridgeline import dims
 from ridgeline.datasets import build_dataset
 from ridgeline.io import variable, write_store
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0])
 entry = snakemake.params.entry

@@ -14,7 +14,8 @@ from ridgeline.provenance import provenance
 from ridgeline.rf_errors import excess_loss
 from ridgeline.rf_flow import flow_weights, loss, spectrum
 from ridgeline.rf_quadrature import build_quadrature
-from ridgeline.runtime import configure_job, derived_seed, generator
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import derived_seed, generator
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 rf, times, w = snakemake.params.rf, snakemake.params.times, snakemake.wildcards

@@ -10,7 +10,8 @@ from ridgeline.device import resolve_device
 from ridgeline.io import read_store, variable, write_store
 from ridgeline.provenance import provenance
 from ridgeline.rf_flow import flow_weights, gradient_descent, spectrum
-from ridgeline.runtime import configure_job, generator
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import generator
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 rf, w = snakemake.params.rf, snakemake.wildcards

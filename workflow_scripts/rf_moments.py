@@ -9,7 +9,8 @@ from ridgeline.models import RandomFeatures
 from ridgeline.provenance import provenance
 from ridgeline.rf_moments import rf_moments
 from ridgeline.rf_quadrature import build_quadrature
-from ridgeline.runtime import configure_job, derived_seed, generator
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import derived_seed, generator
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 rf, times, w = snakemake.params.rf, snakemake.params.times, snakemake.wildcards

@@ -11,7 +11,7 @@ from ridgeline.forward import log_spaced_times, time_grid
 from ridgeline.io import read_store, variable, write_store
 from ridgeline.parallel import default_workers, map_items
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 from ridgeline.sampling import snapshot_indices
 from ridgeline.scms import ridge_set_2d
 

@@ -7,7 +7,7 @@ from ridgeline.io import open_store, read_store
 from ridgeline.metrics import ESCAPE_DIAMETERS, escaped_count
 from ridgeline.metrics_store import metrics_to_store
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 p = snakemake.params

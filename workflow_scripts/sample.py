@@ -8,7 +8,8 @@ from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.forward import log_spaced_times, time_grid
 from ridgeline.io import read_store
 from ridgeline.provenance import provenance
-from ridgeline.runtime import BlockStreams, configure_job
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import BlockStreams
 from ridgeline.sample_store import sample_to_store
 from ridgeline.sampling import snapshot_indices
 

@@ -5,7 +5,8 @@ from ridgeline.io import read_store
 from ridgeline.models import NeuralScore, ScoreMLP
 from ridgeline.models.neural import train_with_checkpoints
 from ridgeline.provenance import provenance
-from ridgeline.runtime import configure_job, generator
+from ridgeline.jobs import configure_job
+from ridgeline.runtime import generator
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 cfg, times = snakemake.params.neural, snakemake.params.times

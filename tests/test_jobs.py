@@ -11,12 +11,12 @@ import time
 
 import pytest
 
-from ridgeline.runtime import OnceFilter
+from ridgeline.jobs import OnceFilter
 
 JOB = """
 import sys, time
 sys.path.insert(0, {root!r})
-from ridgeline.runtime import configure_job
+from ridgeline.jobs import configure_job
 configure_job({log!r})
 open({started!r}, "w").close()
 time.sleep(60)
