@@ -4,7 +4,12 @@ The library holds all the mathematics of the pipeline; it never imports Snakemak
 sees the workflow config. The mathematics it implements is specified in ``docs/science.md``.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("ridgeline")
+except PackageNotFoundError:  # a source tree on the path, not installed
+    __version__ = "0.2.0"
 
 #: The public API, imported on first use (the workflow's parse-time checks need no torch).
 _EXPORTS = {

