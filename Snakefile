@@ -12,6 +12,10 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+include: "rules/params.smk"
+include: "rules/runs.smk"
+include: "rules/paths.smk"
+include: "rules/validation.smk"
 
 
 check_config("config/schema.yaml")

@@ -148,9 +148,10 @@ def sampling(n_samples: int, n_steps: int, one_block: bool = False):
     folder = Path(tempfile.mkdtemp(prefix="bench_memory_"))
     TEMP_FOLDERS.append(folder)
     quiet = logging.getLogger("quiet")
-    return (lambda: sample_to_store(folder / "samples.zarr", model, n_samples, 2, grid, snaps, "sde",
-                                    BlockStreams(3, "bench"), {}, "y", "length",
-                                    n_samples if one_block else DEFAULT_BLOCK_SAMPLES, logger=quiet),
+    return (lambda: sample_to_store(folder / "samples.zarr", model, n_samples=n_samples, dim=2, grid=grid,
+                                    snapshot_idx=snaps, method="sde", streams=BlockStreams(3, "bench"), attrs={},
+                                    long_name="y", units="length",
+                                    block_samples=n_samples if one_block else DEFAULT_BLOCK_SAMPLES, logger=quiet),
             lambda path: 0.0)
 
 

@@ -124,9 +124,10 @@ def analyze_score(train, score, *, process: ForwardProcess | None = None, predic
     coupling = SlideCoupling(dist, ridge_dim, slide["start_time"], method, slide["n_samples"])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "samples.zarr"
-        sample_to_store(path, model, n_samples, train.shape[1], grid, snaps, method,
-                        BlockStreams(seed, "analyze-score", device), {}, "sample position y_t", "length",
-                        device=device, logger=logger, coupling=coupling)
+        sample_to_store(path, model, n_samples=n_samples, dim=train.shape[1], grid=grid, snapshot_idx=snaps,
+                        method=method, streams=BlockStreams(seed, "analyze-score", device), attrs={},
+                        long_name="sample position y_t", units="length", device=device, logger=logger,
+                        coupling=coupling)
         run = read_store(path)
     return _measure(train, run, model, ridge_dim, cfg, reference_samples, seed, out, device, block_points, logger,
                     {"process": process.name, "source": "score", "T": T, "n_steps": n_steps, "method": method})

@@ -63,13 +63,8 @@ def _distance(ax, ds):
     ax.plot(t, q[1], "o-", ms=3, color=PALETTE["blue"], label="median")
     if "tube_radius" in ds:
         ax.plot(t, ds["tube_radius"].values, "--", color=PALETTE["black"], label="reach tube radius")
-    ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.invert_xaxis()
-    ax.set_xlabel("inference time $t$ (OU convention)")
-    ax.set_ylabel("distance to the ridge of $p_t$")
-    ax.set_title("reach: distance to the ridge")
-    ax.legend()
+    _time_axis(ax, "distance to the ridge of $p_t$", "reach: distance to the ridge")
 
 
 def _tube(ax, ds):
@@ -77,12 +72,17 @@ def _tube(ax, ds):
     ax.plot(t, ds["tube_fraction"].values, "o-", ms=3, color=PALETTE["blue"], label="your model")
     if np.isfinite(ds["exact_tube_fraction"].values).any():
         ax.plot(t, ds["exact_tube_fraction"].values, "s--", ms=3, color=PALETTE["orange"], label="exact score")
+    ax.set_ylim(-0.02, 1.02)
+    _time_axis(ax, "fraction inside the reach tube", "reach: tube fraction")
+
+
+def _time_axis(ax, ylabel: str, title: str) -> None:
+    """Inference time on a log axis running in the reverse direction (T on the left), labels, legend."""
     ax.set_xscale("log")
     ax.invert_xaxis()
-    ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("inference time $t$ (OU convention)")
-    ax.set_ylabel("fraction inside the reach tube")
-    ax.set_title("reach: tube fraction")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.legend()
 
 

@@ -45,6 +45,7 @@ def config_problems(config: dict, points: dict) -> list:
         + quadrature_problems(config)
         + unused_key_problems(config)
         + data_problems(config, points)
+        + figure_problems(config, points)
     )
 
 
@@ -201,6 +202,20 @@ def data_problems(config: dict, points: dict) -> list:
                              f"process from N(0, I) is wrong; raise T to at least {math.ceil(needed)} "
                              "or rescale the points")
     return list(dict.fromkeys(found))
+
+
+def figure_problems(config: dict, points: dict) -> list:
+    """Each segment of figures.rf.segments names a defined dataset, 2-D where it is an RF dataset (the
+    figure is drawn for the RF datasets only, so a configuration that extends the paper's without
+    its RF experiments keeps working)."""
+    found = []
+    for name in config["figures"]["rf"].get("segments", {}):
+        if name not in config["datasets"]:
+            found.append(f"figures.rf.segments.{name}: {name} is not defined under `datasets:`")
+        elif name in rf_datasets(config) and name in points and np.asarray(points[name]).shape[1] != 2:
+            found.append(f"figures.rf.segments.{name}: the segment figure is drawn in the plane; {name} has "
+                         f"D = {np.asarray(points[name]).shape[1]}")
+    return found
 
 
 def overflow_problem(points: np.ndarray) -> str:

@@ -30,6 +30,25 @@ class Spectrum:
     rank: int
 
 
+def initial_readout(seed: int, dim: int, p: int, init_scale: float) -> torch.Tensor:
+    """A_0 (D, p), i.i.d. N(0, init_scale^2) from the run's ``rf-init`` stream: the flow and plain
+    gradient descent start from the same draw; W_0 = A_0 / sqrt(p)."""
+    from .runtime import generator
+
+    return torch.randn(dim, p, generator=generator(seed, "rf-init"), dtype=torch.float64) * init_scale
+
+
+def flow_times(taus) -> list:
+    """The configured gradient-flow times, sorted, with tau = inf (W_inf: the architectural bias
+    alone) always last, since the bias / optimization split is taken against it."""
+    return sorted(set(float(t) for t in taus) | {math.inf})
+
+
+def gd_steps(taus, dim: int, eta: float) -> list:
+    """Gradient-descent steps that reach each flow time tau: a step of rate eta advances tau by eta / D."""
+    return [max(1, round(tau * dim / eta)) for tau in taus]
+
+
 def spectrum(U: torch.Tensor, rel_tol: float = 1e-12) -> Spectrum:
     """One symmetric eigendecomposition of U; eigenvalues below rel_tol * lambda_max become 0.
 

@@ -99,3 +99,4 @@ def _rf_block(dist, times, states, ridge_dim, cfg, block: slice) -> xr.Dataset:
                                                      for g in range(n_tau)]), ("tau", dims.TRAIN), "counts"),
         "block_class_count": variable(np.stack([o["counts"] for o in out]), ("tau", "class"), "counts"),
     })
+

@@ -137,22 +137,29 @@ def residual_figure(runs: list, title: str, bins: int = 40) -> plt.Figure:
     return fig
 
 
-def hypotenuse_figure(runs: list, tube: float, title: str) -> plt.Figure:
-    """Density of the position along the hypotenuse x + y = 5 of final samples within ``tube`` of it.
+def segment_figure(runs: list, train, start, end, tube: float, title: str) -> plt.Figure:
+    """Density of the position along the segment ``start`` -> ``end`` of final samples within ``tube``
+    of its line; the training points on the segment are marked.
 
-    runs : list of (label, taus (G,), final samples (G, B, 2)). Position s in [0, 1] runs from
-    (0, 5) to (5, 0).
+    runs : list of (label, taus (G,), final samples (G, B, 2)). Position s = 0 at ``start``, 1 at ``end``.
     """
+    a, b = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    length = float(np.linalg.norm(b - a))
+    u = (b - a) / length
+    normal = np.array([-u[1], u[0]])
     fig, axes = plt.subplots(1, len(runs), figsize=(max(7.0, 5 * len(runs)), 3.6), squeeze=False)
     cmap = plt.get_cmap("viridis")
+    on_segment = [(p - a) @ u / length for p in np.asarray(train, dtype=float)
+                  if abs((p - a) @ normal) < 1e-9 * length and 0 < (p - a) @ u < length]
     for ax, (label, taus, finals) in zip(axes[0], runs):
         for k, (tau, x) in enumerate(zip(taus, finals)):
-            close = np.abs(x[:, 0] + x[:, 1] - 5.0) / math.sqrt(2) < tube
-            s = (x[close, 0] - x[close, 1] + 5.0) / 10.0
+            close = np.abs((x - a) @ normal) < tube
+            s = (x[close] - a) @ u / length
             ax.hist(s, bins=np.linspace(-0.1, 1.1, 49), density=False, histtype="step",
                     color=cmap(k / max(1, len(taus) - 1)), label=f"{tau_label(tau)} ({close.sum()})")
-        ax.axvline(0.5, c=PALETTE["vermillion"], ls=":", lw=1, label="training point (2.5, 2.5)")
-        ax.set_xlabel("position along the hypotenuse: (0,5) → (5,0)")
+        for k, s0 in enumerate(on_segment):
+            ax.axvline(s0, c=PALETTE["vermillion"], ls=":", lw=1, label="training point" if k == 0 else None)
+        ax.set_xlabel(f"position along the segment: {tuple(a)} → {tuple(b)}")
         ax.set_ylabel("final samples")
         ax.set_title(label, fontsize=9)
         ax.legend(fontsize=6)

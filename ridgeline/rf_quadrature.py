@@ -85,6 +85,17 @@ def panel_rule(t0: float, T: float, n_frequencies: int, order: int = 4, geometri
     return gauss_legendre_panels(torch.cat([geo, uni[1:]]), order)
 
 
+def configured_quadrature(dim: int, T: float, *, quadrature: dict, t0: float, n_frequencies: int, seed: int,
+                          stream: str) -> Quadrature:
+    """:func:`build_quadrature` from the ``rf.quadrature`` config keys, its QMC points seeded by the
+    run's ``seed`` and the named random ``stream`` (:func:`ridgeline.runtime.derived_seed`)."""
+    from .runtime import derived_seed
+
+    q = quadrature
+    return build_quadrature(dim, t0, T, q["time_rule"], q["n_time"], n_frequencies, q["z_rule"], q["z_order"],
+                            q["n_qmc"], derived_seed(seed, stream) % 2**31)
+
+
 def build_quadrature(dim: int, t0: float, T: float, time_rule: str, n_time: int, n_frequencies: int,
                      z_rule: str, z_order: int, n_qmc: int, seed: int = 0) -> Quadrature:
     """The (t, z) rule of docs/science.md 4b from config-level choices.

@@ -18,7 +18,7 @@ from .sampling import DEFAULT_BLOCK_SAMPLES, sample_in_blocks, snapshot_times
 log = logging.getLogger(__name__)
 
 
-def sample_to_store(path, model, n_samples: int, dim: int, grid, snapshot_idx, method: str, streams,
+def sample_to_store(path, model, *, n_samples: int, dim: int, grid, snapshot_idx, method: str, streams,
                     attrs: dict, long_name: str, units: str, block_samples: int = DEFAULT_BLOCK_SAMPLES,
                     device=None, logger=log, groups: xr.DataArray | None = None, coupling=None):
     """Sample ``n_samples`` trajectories in blocks and write their snapshots to the store ``path``.

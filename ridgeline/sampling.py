@@ -40,6 +40,16 @@ class Trajectory:
         return self.states[-1]
 
 
+def snapshot_grid(grid: str, T: float, t_min: float, n_steps: int, n_snapshots: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The sampler's time grid (N + 1,) named ``grid`` from T to t_min, and the sorted indices of its
+    nodes nearest (in log time) to ``n_snapshots`` log-spaced snapshot times: the keys of
+    ``sampling`` (grid, n_steps, n_snapshots) with a dataset's T and t_min."""
+    from .forward import log_spaced_times, time_grid
+
+    nodes = time_grid(grid, T, t_min, n_steps)
+    return nodes, snapshot_indices(nodes, log_spaced_times(T, t_min, n_snapshots))
+
+
 def snapshot_indices(grid: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
     """Indices of the grid nodes nearest (in log time) to the requested snapshot times; sorted, unique."""
     nodes = nearest_nodes(grid.cpu().numpy(), torch.as_tensor(times).cpu().numpy())

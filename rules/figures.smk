@@ -132,26 +132,27 @@ rule figure_rf:
         "../workflow_scripts/figure_rf.py"
 
 
-rule figure_rf_hypotenuse:
+rule figure_rf_segment:
     input:
         unpack(rf_dataset_figures),
     output:
         report(
-            "results/figures/rf_hypotenuse_{dataset}.png",
-            caption="../report/rf_hypotenuse.rst",
+            "results/figures/rf_segment_{dataset}.png",
+            caption="../report/rf_segment.rst",
             category="3. Random features",
             subcategory="{dataset}",
         ),
     log:
-        "logs/figure_rf_hypotenuse/{dataset}.log",
+        "logs/figure_rf_segment/{dataset}.log",
     conda:
         "../envs/ridgeline.yaml"
     params:
         figure=section("figures", "rf"),
+        segment=dataset_segment,
         output=section("figures", "output"),
-        code=script_code("figure_rf_hypotenuse"),
+        code=script_code("figure_rf_segment"),
     script:
-        "../workflow_scripts/figure_rf_hypotenuse.py"
+        "../workflow_scripts/figure_rf_segment.py"
 
 
 rule figure_gd_vs_flow:

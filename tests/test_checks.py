@@ -47,8 +47,9 @@ def _measure(tmp_path, name, data, n=400, steps=500, snapshots=24):
     model = build_control(name, dist, 1, CONTROL_CFG, torch.Generator().manual_seed(3))
     grid = geometric_grid(10.0, 1e-3, steps)
     idx = snapshot_indices(grid, log_spaced_times(10.0, 1e-3, snapshots))
-    sample_to_store(tmp_path / f"s_{name}.zarr", model, n, data.shape[1], grid, idx, "sde", BlockStreams(1, "s"),
-                    {}, "y", "length", coupling=SlideCoupling(dist, 1, CHECKS["slide"]["start_time"], "sde"))
+    sample_to_store(tmp_path / f"s_{name}.zarr", model, n_samples=n, dim=data.shape[1], grid=grid, snapshot_idx=idx,
+                    method="sde", streams=BlockStreams(1, "s"), attrs={}, long_name="y", units="length",
+                    coupling=SlideCoupling(dist, 1, CHECKS["slide"]["start_time"], "sde"))
     metrics_to_store(tmp_path / f"m_{name}.zarr", dist, open_store(tmp_path / f"s_{name}.zarr"), 1, METRICS, {},
                      model)
     return read_store(tmp_path / f"m_{name}.zarr")

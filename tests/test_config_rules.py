@@ -58,6 +58,7 @@ def test_the_shipped_configurations_break_no_rule(name):
      "raise T to at least 12"),
     (lambda c: [c["datasets"][n].update(T=10.0) for n in c["datasets"]], "sampling.T = 10.0 has no effect"),
     (lambda c: c["mnist"]["sampling"].update(n_steps=3), "mnist: sampling.n_steps = 3"),
+    (lambda c: c["figures"]["rf"].update(segments={"nowhere": [[0, 0], [1, 1]]}), "nowhere is not defined"),
     (lambda c: (c["score_runs"].update(datasets=[]), c["rf"].update(experiments=[]), c["mnist"].update(runs=[])),
      "nothing to run"),
 ])

@@ -102,8 +102,9 @@ def test_the_store_holds_the_coupled_samples_of_the_first_block(tmp_path):
     dist = SmoothedEmpirical(data)
     model = ShiftedDataScore(data, [0.4, 0.0])
     grid, idx = _grid(steps=300)
-    path = sample_to_store(tmp_path / "s.zarr", model, 90, 2, grid, idx, "sde", BlockStreams(3, "s"), {}, "y",
-                           "length", block_samples=40, coupling=SlideCoupling(dist, 1, 0.3, "sde", n_samples=25))
+    path = sample_to_store(tmp_path / "s.zarr", model, n_samples=90, dim=2, grid=grid, snapshot_idx=idx, method="sde",
+                           streams=BlockStreams(3, "s"), attrs={}, long_name="y", units="length", block_samples=40,
+                           coupling=SlideCoupling(dist, 1, 0.3, "sde", n_samples=25))
     store = open_store(path)
     assert store.sizes["slide_sample"] == 25 and store.attrs["slide_start_time"] <= 0.3
     whole = coupled_sample(model, dist, 40, grid, idx, "sde", BlockStreams(3, "s")(0), 0.3, 1)

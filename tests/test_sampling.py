@@ -130,8 +130,9 @@ def test_store_of_grouped_blocks_matches_the_group_major_rows(tmp_path):
     model = GaussianScore([0.5, 0.5], 0.2)
     grid, idx = geometric_grid(5.0, 1e-2, 20), torch.tensor([0, 10, 20])
     taus = xr.DataArray([1.0, 2.0, 3.0], dims="tau")
-    path = sample_to_store(tmp_path / "s.zarr", model, 10, 2, grid, idx, "sde", BlockStreams(4, "test"),
-                           {"seed": 4}, "sample position", "length", block_samples=4, groups=taus)
+    path = sample_to_store(tmp_path / "s.zarr", model, n_samples=10, dim=2, grid=grid, snapshot_idx=idx, method="sde",
+                           streams=BlockStreams(4, "test"), attrs={"seed": 4}, long_name="sample position",
+                           units="length", block_samples=4, groups=taus)
     ds = read_store(path)
     _, states, calls = _blocked(model, 10, 2, grid, idx, block=4, group_size=3)
     assert ds["states"].dims == ("tau", "time", "sample", "coord") and ds["states"].shape == (3, 3, 10, 2)
@@ -162,8 +163,9 @@ def test_a_run_whose_samples_turn_non_finite_is_not_written(tmp_path, t_bad, fai
     """The store would hold inf/NaN in 'states': the job fails naming the store, the variable and
     the count, and nothing is put in place. The same run with a finite score is written (control)."""
     grid, idx = geometric_grid(5.0, 1e-2, 20), torch.tensor([0, 10, 20])
-    run = lambda: sample_to_store(tmp_path / "s.zarr", _BlowsUpBelow(t_bad), 10, 2, grid, idx, "sde",
-                                  BlockStreams(0, "test"), {}, "sample position", "length")
+    run = lambda: sample_to_store(tmp_path / "s.zarr", _BlowsUpBelow(t_bad), n_samples=10, dim=2, grid=grid,
+                                  snapshot_idx=idx, method="sde", streams=BlockStreams(0, "test"), attrs={},
+                                  long_name="sample position", units="length")
     if not fails:
         assert np.isfinite(read_store(run())["states"].values).all()
         return

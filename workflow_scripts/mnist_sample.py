@@ -1,7 +1,6 @@
 """Sample latents from a latent score model (the network or a baseline) with snapshots (rule mnist_sample)."""
 
 from ridgeline.device import resolve_device
-from ridgeline.forward import log_spaced_times, time_grid
 from ridgeline.io import read_store
 from ridgeline.models import load_latent_model
 from ridgeline.models.loading import is_latent_network
@@ -10,7 +9,7 @@ from ridgeline.provenance import provenance
 from ridgeline.jobs import configure_job
 from ridgeline.runtime import BlockStreams
 from ridgeline.sample_store import sample_to_store
-from ridgeline.sampling import snapshot_indices
+from ridgeline.sampling import snapshot_grid
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 cfg, seed, name = snakemake.params.sampling, int(snakemake.wildcards.seed), snakemake.wildcards.latent
@@ -22,9 +21,11 @@ if cfg["sharpen"] and network:
     model = SharpenedScore(model)
     log.warning("sampling with the %s", SharpenedScore.label)
 dim = model.module.hparams["dim"] if network else source.shape[1]
-grid = time_grid(cfg["grid"], cfg["T"], cfg["t_min"], cfg["n_steps"])
-snaps = snapshot_indices(grid, log_spaced_times(cfg["T"], cfg["t_min"], cfg["n_snapshots"]))
+grid, snaps = snapshot_grid(cfg["grid"], cfg["T"], cfg["t_min"], cfg["n_steps"], cfg["n_snapshots"])
 # every latent model draws the same noise: the baselines are coupled with the network's run
-sample_to_store(snakemake.output[0], model, cfg["n_samples"], dim, grid.to(device), snaps, cfg["method"],
-                BlockStreams(seed, "mnist-sample", device), provenance("mnist_sample", {**cfg, "model": name, "sharpened": bool(cfg["sharpen"] and network)}, seed),
-                "latent sample y_t", "latent units", cfg["block_samples"], device, log)
+sharpened = bool(cfg["sharpen"] and network)
+sample_to_store(snakemake.output[0], model, n_samples=cfg["n_samples"], dim=dim, grid=grid.to(device),
+                snapshot_idx=snaps, method=cfg["method"], streams=BlockStreams(seed, "mnist-sample", device),
+                attrs=provenance("mnist_sample", {**cfg, "model": name, "sharpened": sharpened}, seed),
+                long_name="latent sample y_t", units="latent units", block_samples=cfg["block_samples"],
+                device=device, logger=log)

@@ -6,7 +6,8 @@ import xarray as xr
 from ridgeline import dims
 from ridgeline.device import resolve_device
 from ridgeline.io import read_store, variable, write_store
-from ridgeline.models.vae import decode, encode_posteriors, kl_per_dimension, save_vae, train_vae
+from ridgeline.models.vae import (decode, encode_posteriors, kl_per_dimension, reconstruction_bce, save_vae,
+                                  train_vae)
 from ridgeline.provenance import provenance
 from ridgeline.jobs import configure_job
 from ridgeline.runtime import generator
@@ -20,8 +21,7 @@ model, history = train_vae(images, cfg["latent_dim"], cfg["hidden"], cfg["epochs
                            generator=generator(seed, "vae"), device=device, logger=log)
 means, logvars = encode_posteriors(model, images)
 latents = means.numpy()
-recon = decode(model, latents).numpy()
-bce = -(images * np.log(np.clip(recon, 1e-12, 1)) + (1 - images) * np.log(np.clip(1 - recon, 1e-12, 1))).sum(1)
+bce = reconstruction_bce(images, decode(model, latents)).numpy()
 log.info("final epoch: loss %.2f (BCE %.2f + KL %.2f); mean-code reconstruction BCE %.2f", *history[-1].tolist(),
          bce.mean())
 save_vae(model, snakemake.output.vae, provenance=provenance("mnist_vae", cfg, seed))

@@ -8,9 +8,9 @@ from ridgeline.models import NeuralScore
 from ridgeline.models.neural import load_modules
 from ridgeline.neural_sweep import neural_sweep
 from ridgeline.provenance import provenance
-from ridgeline.rf_quadrature import build_quadrature
+from ridgeline.rf_quadrature import configured_quadrature
 from ridgeline.jobs import configure_job
-from ridgeline.runtime import BlockStreams, derived_seed
+from ridgeline.runtime import BlockStreams
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 p = snakemake.params
@@ -21,8 +21,8 @@ points = read_store(snakemake.input.dataset)["points"].values
 final = p.neural["steps"]
 steps = sorted(set(p.neural["checkpoints"]) | {final})
 modules = load_modules(snakemake.input.checkpoint, device, [None if s == final else s for s in steps])
-quad = build_quadrature(points.shape[1], q["t0"], times["T"], q["time_rule"], q["n_time"], q["n_frequencies"],
-                        q["z_rule"], q["z_order"], q["n_qmc"], derived_seed(seed, "neural-sweep-qmc") % 2**31)
+quad = configured_quadrature(points.shape[1], times["T"], quadrature=q, t0=q["t0"], n_frequencies=q["n_frequencies"],
+                             seed=seed, stream="neural-sweep-qmc")
 ds = neural_sweep(modules, steps, points, metrics=p.metrics, ridge_dim=p.ridge_dim,
                   grid=time_grid(sampling["grid"], times["T"], times["t_min"], sweep["n_steps"]).to(device),
                   method=sampling["method"], n_samples=sweep["n_samples"],

@@ -8,9 +8,9 @@ from ridgeline.io import read_store, variable, write_store
 from ridgeline.models import RandomFeatures
 from ridgeline.provenance import provenance
 from ridgeline.rf_moments import rf_moments
-from ridgeline.rf_quadrature import build_quadrature
+from ridgeline.rf_quadrature import configured_quadrature
 from ridgeline.jobs import configure_job
-from ridgeline.runtime import derived_seed, generator
+from ridgeline.runtime import generator
 
 log = configure_job(snakemake.log[0], snakemake.threads)
 rf, times, w = snakemake.params.rf, snakemake.params.times, snakemake.wildcards
@@ -20,8 +20,8 @@ points = read_store(snakemake.input.dataset)["points"].values
 dim = points.shape[1]
 features = RandomFeatures(dim, p, times["T"], rf["n_frequencies"], generator(seed, "rf-features"), device)
 q = rf["quadrature"]
-quad = build_quadrature(dim, rf["t0"], times["T"], q["time_rule"], q["n_time"], rf["n_frequencies"],
-                        q["z_rule"], q["z_order"], q["n_qmc"], derived_seed(seed, "rf-qmc") % 2**31)
+quad = configured_quadrature(dim, times["T"], quadrature=q, t0=rf["t0"], n_frequencies=rf["n_frequencies"], seed=seed,
+                             stream="rf-qmc")
 log.info("quadrature: %d time nodes x %d z nodes%s x %d points", quad.t.numel(), quad.z_weights.shape[0],
          " (a set per time node)" if quad.z.ndim == 3 else "", len(points))
 mom = rf_moments(features, points, w.weighting, quad, q["rows"], log)

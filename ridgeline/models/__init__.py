@@ -8,9 +8,9 @@ score = (posterior_mean - x) / h_t.
 from .base import ScoreModel
 from .exact import ExactScore
 from .neural import NeuralScore, ScoreMLP, train_neural_score
-from .random_features import RandomFeatures, RFScore
+from .random_features import RandomFeatures, RFScore, features_from_moments
 from .gaussian import GaussianScore
 from .loading import LATENT_MODELS, MODEL_NAMES, load_latent_model, load_rf_score, load_score_model
 
-__all__ = ["ScoreModel", "ExactScore", "GaussianScore", "NeuralScore", "ScoreMLP", "train_neural_score", "RandomFeatures", "RFScore",
+__all__ = ["ScoreModel", "ExactScore", "GaussianScore", "NeuralScore", "ScoreMLP", "train_neural_score", "RandomFeatures", "RFScore", "features_from_moments",
            "MODEL_NAMES", "LATENT_MODELS", "load_score_model", "load_latent_model", "load_rf_score"]

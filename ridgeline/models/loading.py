@@ -8,7 +8,7 @@ from ..io import read_store
 from .exact import ExactScore
 from .gaussian import GaussianScore
 from .neural import NeuralScore
-from .random_features import RandomFeatures, RFScore
+from .random_features import RFScore, features_from_moments
 
 MODEL_NAMES = ("exact", "neural", "neural_gen", "rf")
 #: Latent score models of the MNIST stages: the trained network and its two baselines.
@@ -44,8 +44,7 @@ def load_rf_score(moments_store, flow_store, tau: float, device=None) -> RFScore
     if not match:
         raise ValueError(f"tau = {tau} is not among the flow's taus {taus.tolist()}; "
                          "set score_runs.rf.tau to one of rf.taus")
-    features = RandomFeatures.from_arrays(mom["W_x"].values, mom["W_t"].values, mom["b"].values,
-                                          mom.attrs["T"], device)
+    features = features_from_moments(mom, device)
     W = torch.as_tensor(flow["W"].values[match[0]], dtype=torch.float64, device=features.device)
     return RFScore(features, W)
 

@@ -66,6 +66,12 @@ class RandomFeatures:
         return obj
 
 
+def features_from_moments(moments, device=None) -> RandomFeatures:
+    """The frozen features a moments store (rule rf_moments) was computed with."""
+    return RandomFeatures.from_arrays(moments["W_x"].values, moments["W_t"].values, moments["b"].values,
+                                      moments.attrs["T"], device)
+
+
 class RFScore:
     """Score-model interface for readout weights W (D, p), or a stack (G, D, p) of G models.
 

@@ -122,6 +122,14 @@ def decode(model: VAE, latents, batch: int = 4096) -> torch.Tensor:
     return torch.cat([model.decode(zb.to(device)).double().cpu() for zb in z.split(batch)])
 
 
+def reconstruction_bce(images, decoded, floor: float = 1e-12) -> torch.Tensor:
+    """Per-image binary cross-entropy (n,) in nats of ``decoded`` means (n, 784) against ``images``,
+    with probabilities clipped to [floor, 1 - floor]."""
+    x = torch.as_tensor(images, dtype=torch.float64)
+    p = torch.as_tensor(decoded, dtype=torch.float64)
+    return -(x * p.clamp(floor, 1).log() + (1 - x) * (1 - p).clamp(floor, 1).log()).sum(1)
+
+
 def save_vae(model: VAE, path, **extra) -> None:
     save_checkpoint({"hparams": model.hparams, "state_dict": model.state_dict(), **extra}, path)
 

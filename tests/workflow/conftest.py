@@ -21,7 +21,7 @@ def copy_project(dest: Path) -> Path:
     for name in COPIED:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "out"))
+            shutil.copytree(src, dest / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "out"))
         else:
             shutil.copy2(src, dest / name)
     return dest

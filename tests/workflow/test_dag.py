@@ -45,7 +45,7 @@ def test_outputs_exist_with_named_dims_and_provenance(finished_run):
     for name in ("reach_align_slide_thirteen.png", "distance_to_ridge_thirteen.png", "phases_two_mode_d8.png",
                  "neural_vs_rf_thirteen.png", "neural_sweep.png", "align_vs_loss.png",
                  "rf_samples_triangle_mid.png",
-                 "rf_errors_triangle_mid.png", "rf_residuals_triangle_mid.png", "rf_hypotenuse_triangle_mid.png",
+                 "rf_errors_triangle_mid.png", "rf_residuals_triangle_mid.png", "rf_segment_triangle_mid.png",
                  "gd_vs_flow.png"):
         assert (finished_run / "results" / "figures" / name).stat().st_size > 10_000
     # the exact score memorizes: at t_min almost every sample is next to a training point
@@ -156,7 +156,7 @@ def test_tau_sweep_change_reuses_the_moments(finished_run):
     cfg = edited_config(finished_run, "taus.yaml", lambda c: c["rf"].update(taus=[50, 400, float("inf")]))
     assert planned_jobs(finished_run, cfg) == {
         "rf_flow": 2, "rf_sample": 1, "rf_metrics": 1, "aggregate_rf": 1, "figure_rf": 1,
-        "figure_rf_hypotenuse": 1,
+        "figure_rf_segment": 1,
         # the rf score run (thirteen) reads the same flow: its chain re-runs too
         "sample": 1, "run_metrics": 1, "aggregate": 1, "checks": 1, "align_vs_loss": 1, "figure_align_vs_loss": 1,
         **FIGURES,
@@ -171,7 +171,7 @@ def test_library_code_change_reruns_the_stages_that_use_it(finished_run):
         assert planned_jobs(finished_run) == {
             "ridge_set": 1, "run_metrics": 10, "aggregate": 1, "mnist_ridge": 4, "aggregate_mnist": 1,
             "mnist_checks": 1, "figure_mnist": 1, "rf_metrics": 1, "aggregate_rf": 1, "figure_rf": 1,
-            "figure_rf_hypotenuse": 1,
+            "figure_rf_segment": 1,
             # the sweep classifies with SCMS, and its generalizing checkpoint is sampled anew
             "neural_sweep": 1, "aggregate_sweep": 1, "sample": 1, "checks": 1, "controls": 1, "align_vs_loss": 1,
             "figure_align_vs_loss": 1, "figure_neural_sweep": 1, **FIGURES,
