@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     try:
         return analyze_command(args)
     except (ValueError, FileNotFoundError, RuntimeError) as err:
-        print(f"ridgeline analyze: error: {err}", file=sys.stderr)
+        sys.stderr.write(f"ridgeline analyze: error: {err}\n")
         return 2
 
 
@@ -94,7 +94,7 @@ def analyze_command(args) -> int:
     fig = analysis_figure(ds, np.asarray(train, dtype=float), final=final, title=f"{args.samples.name} against the "
                           f"ridge of {args.train.name}")
     paths = save_figure(fig, figure, args.format)
-    print(summary(ds, args.out, paths))
+    sys.stdout.write(summary(ds, args.out, paths) + "\n")  # the command's output, not a log record
     return 0
 
 
