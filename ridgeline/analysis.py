@@ -90,7 +90,7 @@ def analyze_samples(train, samples, times=None, *, process: ForwardProcess | Non
     """
     process = process or ForwardProcess.ou()
     train = _training_points(train)
-    states, ou_times = _ou_snapshots(samples, times, process, train.shape[1])
+    states, ou_times = ou_snapshots(samples, times, process, train.shape[1])
     cfg = merged_settings(settings)
     run = xr.Dataset({"states": variable(states, (dims.TIME, dims.SAMPLE, dims.COORD), "sample position y_t",
                                          "length")}, coords={dims.TIME: ou_times})
@@ -154,37 +154,36 @@ def _training_points(train) -> np.ndarray:
         raise ValueError(str(err)) from None
 
 
-def _ou_snapshots(samples, times, process: ForwardProcess, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """(S, n, D) states and (S,) OU times, snapshots in decreasing time (the sampler's order)."""
+def ou_snapshots(samples, times, process: ForwardProcess, dim: int,
+                 where: str = "samples") -> tuple[np.ndarray, np.ndarray]:
+    """A model's samples as (S, n, D) OU states and (S,) OU times, snapshots in decreasing time.
+
+    ``samples`` (n, D) without ``times`` are final samples, measured at :data:`FINAL_TIME`; else
+    ``times`` (S,) are the snapshot times in the convention of ``process``. Errors start with
+    ``where`` (the argument or config key the samples came from).
+    """
     states = np.asarray(samples, dtype=np.float64)
-    if states.ndim == 2:
-        states = states[None]
-        if times is None:
-            return _checked(states, dim), np.array([FINAL_TIME])
-    if states.ndim != 3 or states.shape[-1] != dim:
-        raise ValueError(f"samples must have shape (n_samples, {dim}) or (n_snapshots, n_samples, {dim}) to match "
-                         f"the training points, got {states.shape}")
-    if times is None:
-        raise ValueError(f"samples hold {states.shape[0]} snapshots: give their times (one per snapshot)")
-    times = np.asarray(times, dtype=np.float64).reshape(-1)
-    if times.size != states.shape[0] or not np.isfinite(times).all():
-        raise ValueError(f"need {states.shape[0]} finite snapshot times, got {times.tolist()}")
-    states, ou_times = process.to_ou(_checked(states, dim), times)
-    if not (ou_times > 0).all():
-        raise ValueError(f"snapshot times must map to OU times t > 0, got {ou_times.tolist()}; drop the t = 0 snapshot "
-                         "(the ridge of p_0 is not defined) or give its time as a small positive number")
-    order = np.argsort(-ou_times, kind="stable")
-    return states[order], ou_times[order]
-
-
-def _checked(states: np.ndarray, dim: int) -> np.ndarray:
-    if states.shape[-1] != dim:
-        raise ValueError(f"samples have {states.shape[-1]} coordinates, the training points {dim}")
+    if states.ndim not in (2, 3) or states.shape[-1] != dim:
+        raise ValueError(f"{where} has shape {states.shape}; need (n_samples, {dim}) or (n_snapshots, n_samples, "
+                         f"{dim}) to match the training points")
+    states = states[None] if states.ndim == 2 else states
     bad = count_non_finite(states)
     if bad:
-        raise NonFiniteError(f"samples: {bad:,} of {states.size:,} values are NaN or inf; drop those samples "
-                             "(they are not results) or find where the model diverged")
-    return states
+        raise NonFiniteError(f"{where}: {bad:,} of {states.size:,} values are NaN or inf; drop those samples (they "
+                             "are not results) or find where the model diverged")
+    if times is None:
+        if states.shape[0] != 1:
+            raise ValueError(f"{where} holds {states.shape[0]} snapshots: give their times (one per snapshot)")
+        return states, np.array([FINAL_TIME])
+    times = np.asarray(times, dtype=np.float64).reshape(-1)
+    if times.size != states.shape[0] or not np.isfinite(times).all():
+        raise ValueError(f"{where}: need {states.shape[0]} finite times, one per snapshot, got {times.tolist()}")
+    states, ou_times = process.to_ou(states, times)
+    if not (ou_times > 0).all():
+        raise ValueError(f"{where}: snapshot times must map to OU times t > 0, got {ou_times.tolist()}; drop the "
+                         "t = 0 snapshot (the ridge of p_0 is not defined) or give its time as a small positive number")
+    order = np.argsort(-ou_times, kind="stable")
+    return states[order], ou_times[order]
 
 
 def _measure(train, run, model, ridge_dim, cfg, reference_samples, seed, out, device, block_points, logger,

@@ -8,9 +8,9 @@ import numpy as np
 import xarray as xr
 
 from . import dims
-from .analysis import FINAL_TIME
+from .analysis import ou_snapshots
 from .datasets import DatasetError, load_array_file
-from .io import count_non_finite, open_store, variable
+from .io import open_store, variable
 from .processes import ForwardProcess
 
 #: Prefix of external runs in the ``model`` wildcard: ``ext_<name>``.
@@ -26,27 +26,10 @@ def read_external(name: str, samples, times=None, process: str = "ou", dim: int 
     """
     where = f"external.{name}"
     states, user_times = _read(where, Path(samples), times)
-    if states.ndim not in (2, 3) or (dim is not None and states.shape[-1] != dim):
-        raise ValueError(f"{where}.samples '{samples}' has shape {states.shape}; need (n_samples, D) or "
-                         f"(n_snapshots, n_samples, D) with the dataset's D = {dim}")
     if states.ndim == 2:
-        states, user_times = states[None], None
-    bad = count_non_finite(states)
-    if bad:
-        raise ValueError(f"{where}.samples '{samples}': {bad:,} of {states.size:,} values are NaN or inf; drop "
-                         "those samples (they are not results)")
-    if user_times is None:
-        if states.shape[0] != 1:
-            raise ValueError(f"{where}: the samples hold {states.shape[0]} snapshots; give their times (`times:`)")
-        return states, np.array([FINAL_TIME])
-    if user_times.size != states.shape[0] or not np.isfinite(user_times).all():
-        raise ValueError(f"{where}: need {states.shape[0]} finite times, one per snapshot, got {user_times.size}")
-    states, ou = ForwardProcess.named(process).to_ou(states, user_times)
-    if not (ou > 0).all():
-        raise ValueError(f"{where}: every snapshot time must map to an OU time t > 0 (the ridge of p_0 is not "
-                         f"defined); got {ou.tolist()}")
-    order = np.argsort(-ou, kind="stable")
-    return states[order], ou[order]
+        user_times = None  # final samples: measured at t_min whatever times were given
+    return ou_snapshots(states, user_times, ForwardProcess.named(process), states.shape[-1] if dim is None else dim,
+                        where=f"{where}.samples '{samples}'")
 
 
 def _read(where: str, path: Path, times):
