@@ -160,8 +160,8 @@ def rf_moments_nodes(n_time: int):
 
     from ridgeline.datasets import named_set
     from ridgeline.models.random_features import RandomFeatures
-    from ridgeline.rf_moments import rf_moments
-    from ridgeline.rf_quadrature import build_quadrature
+    from ridgeline.rf.moments import rf_moments
+    from ridgeline.rf.quadrature import build_quadrature
 
     features = RandomFeatures(2, 200, 10.0, generator=torch.Generator().manual_seed(4))
     quad = build_quadrature(2, 1e-3, 10.0, "simpson", n_time, 128, "gauss_hermite", 8, 0)

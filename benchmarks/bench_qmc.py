@@ -20,8 +20,8 @@ import torch
 
 from ridgeline.datasets import random_modes
 from ridgeline.models import RandomFeatures
-from ridgeline.rf_moments import rf_moments
-from ridgeline.rf_quadrature import build_quadrature
+from ridgeline.rf.moments import rf_moments
+from ridgeline.rf.quadrature import build_quadrature
 
 log = logging.getLogger("bench_qmc")
 T, T0, K, DIM = 10.0, 1e-3, 128, 16

@@ -20,9 +20,9 @@ from pathlib import Path
 import torch
 from bench_qmc import DIM, K, T, T0, modes_d16_problem
 
-from ridgeline.rf_flow import flow_weights, loss, spectrum
-from ridgeline.rf_moments import rf_moments
-from ridgeline.rf_quadrature import build_quadrature
+from ridgeline.rf.flow import flow_weights, loss, spectrum
+from ridgeline.rf.moments import rf_moments
+from ridgeline.rf.quadrature import build_quadrature
 
 log = logging.getLogger("bench_qmc_heldout")
 RULES = {"shared_512": ("qmc_shared", 512, 1), "per_node_128": ("qmc", 128, 1), "held_out_per_node_512": ("qmc", 512, 2)}

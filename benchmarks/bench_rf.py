@@ -22,9 +22,9 @@ import torch
 from ridgeline.datasets import named_set
 from ridgeline.forward import alpha, score_matching_weight, variance
 from ridgeline.models import RandomFeatures
-from ridgeline.rf_flow import flow_weights, spectrum
-from ridgeline.rf_moments import rf_moments
-from ridgeline.rf_quadrature import Quadrature, gauss_hermite_normal, panel_rule
+from ridgeline.rf.flow import flow_weights, spectrum
+from ridgeline.rf.moments import rf_moments
+from ridgeline.rf.quadrature import Quadrature, gauss_hermite_normal, panel_rule
 
 log = logging.getLogger("bench_rf")
 T, T0, K = 10.0, 1e-3, 128

@@ -4,7 +4,7 @@ Along one training run the network goes from under-trained (samples off the ridg
 generalizing (samples on ridge segments between training points) to memorizing (samples on the
 training points). For every checkpoint the sweep samples the reverse process, classifies the
 final samples (:func:`ridgeline.metrics.classify_final_samples`) and measures the excess loss
-split into normal and tangential parts (:func:`ridgeline.rf_errors.excess_loss_split`); the
+split into normal and tangential parts (:func:`ridgeline.rf.errors.excess_loss_split`); the
 checkpoint with the largest inter-mode fraction is the run's *generalizing* model.
 """
 
@@ -15,7 +15,7 @@ import xarray as xr
 from . import dims
 from .io import variable
 from .metrics import CLASSES, classify_final_samples
-from .rf_errors import ExcessLoss
+from .rf.errors import ExcessLoss
 from .sampling import sample_in_blocks
 
 STEP = "step"
@@ -103,14 +103,14 @@ def neural_sweep(modules, steps, points, *, metrics: dict, ridge_dim: int, grid,
     modules : K :class:`ridgeline.models.neural.ScoreMLP` checkpoints; steps : their training steps.
     points : (n, D) training points. metrics : the ``metrics`` config section (classification).
     grid, method, n_samples, streams, block_samples : the sampler (:func:`final_samples`).
-    weighting, quadrature, rows : the excess loss (:func:`ridgeline.rf_errors.excess_loss_split`).
+    weighting, quadrature, rows : the excess loss (:func:`ridgeline.rf.errors.excess_loss_split`).
 
     Returns
     -------
     The Dataset of :func:`sweep_dataset`, with the attribute ``generalizing_step``.
     """
     from .models.stacked import StackedNeuralScore
-    from .rf_errors import excess_loss_split
+    from .rf.errors import excess_loss_split
 
     stack, k = StackedNeuralScore(modules), len(modules)
     finals = final_samples(stack, k, n_samples, points.shape[1], grid, method, streams, block_samples, device, logger)

@@ -56,7 +56,7 @@ def check_datasets():
 
 def check_mnist():
     """MNIST settings that the schema cannot express, and the IDX files, checked at parse time."""
-    from ridgeline.mnist import MnistDataError, check_source
+    from ridgeline.latent.mnist import MnistDataError, check_source
 
     mnist = config["mnist"]
     view = mnist["authors_view"]

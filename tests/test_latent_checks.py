@@ -9,8 +9,8 @@ import xarray as xr
 
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.forward import alpha, variance
-from ridgeline.latent_ridge import multi_dim_metrics, nearest_training
-from ridgeline.latent_summary import combine_latent_runs, latent_checks, near_copy_groups, on_ridge_check
+from ridgeline.latent.ridge import multi_dim_metrics, nearest_training
+from ridgeline.latent.summary import combine_latent_runs, latent_checks, near_copy_groups, on_ridge_check
 from ridgeline.models import GaussianScore, NeuralScore, ScoreMLP, load_latent_model
 from ridgeline.models.neural import train_with_checkpoints
 

@@ -6,8 +6,8 @@ import torch
 
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.forward import variance
-from ridgeline.latent_ridge import multi_dim_metrics
-from ridgeline.latent_spectrum import (
+from ridgeline.latent.ridge import multi_dim_metrics
+from ridgeline.latent.spectrum import (
     EFFECTIVE,
     active_units,
     covariance_spectrum,

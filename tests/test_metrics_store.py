@@ -7,13 +7,13 @@ from ridgeline import dims
 from ridgeline.datasets import named_set
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.io import open_store, read_store, variable, write_store
-from ridgeline.latent_ridge import latent_ridge_dataset
-from ridgeline.latent_store import latent_ridge_to_store
+from ridgeline.latent.ridge import latent_ridge_dataset
+from ridgeline.latent.store import latent_ridge_to_store
 from ridgeline.metrics import classify_final_samples, trajectory_metrics
 from ridgeline.metrics_store import metrics_to_store
 from ridgeline.models import ExactScore
 from ridgeline.phases import reach_times, tube_radius
-from ridgeline.rf_metrics_store import rf_metrics_to_store
+from ridgeline.rf.metrics_store import rf_metrics_to_store
 
 CFG = {"near_radius": 0.3, "tube_scale": 2.0,
        "classify": {"time": 0.3, "tube_radius": 0.3},

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from ridgeline.empirical import SmoothedEmpirical
-from ridgeline.latent_ridge import gap_filtered_means, latent_ridge_dataset, multi_dim_metrics, nearest_training
-from ridgeline.mnist import (MnistDataError, check_source, load_embedded, load_idx_directory, load_source, read_idx,
+from ridgeline.latent.ridge import gap_filtered_means, latent_ridge_dataset, multi_dim_metrics, nearest_training
+from ridgeline.latent.mnist import (MnistDataError, check_source, load_embedded, load_idx_directory, load_source, read_idx,
                              select, write_idx)
 from ridgeline.models import ScoreMLP, train_neural_score
 from ridgeline.models.vae import decode, encode_means, load_vae, save_vae, train_vae

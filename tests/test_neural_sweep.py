@@ -10,8 +10,8 @@ from ridgeline.models import NeuralScore, ScoreMLP
 from ridgeline.models.neural import load_modules, train_with_checkpoints
 from ridgeline.models.stacked import StackedNeuralScore
 from ridgeline.neural_sweep import generalizing_step, neural_sweep, stack_posterior_means
-from ridgeline.rf_errors import excess_loss_split
-from ridgeline.rf_quadrature import build_quadrature
+from ridgeline.rf.errors import excess_loss_split
+from ridgeline.rf.quadrature import build_quadrature
 from ridgeline.runtime import BlockStreams
 
 METRICS = {"near_radius": 0.5, "classify": {"time": 0.3, "tube_radius": 0.3},
@@ -110,7 +110,7 @@ def test_the_exact_posterior_mean_has_no_excess_and_its_loss_is_the_irreducible_
     """An oracle for the generic excess split: m = m_t gives 0, and its point-by-point loss is L*."""
     from ridgeline.empirical import SmoothedEmpirical
     from ridgeline.models import RandomFeatures
-    from ridgeline.rf_moments import rf_moments
+    from ridgeline.rf.moments import rf_moments
 
     data = named_set("triangle")
     dist = SmoothedEmpirical(data)

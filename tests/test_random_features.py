@@ -6,10 +6,10 @@ import torch
 from ridgeline.datasets import named_set
 from ridgeline.forward import alpha, score_matching_weight, variance
 from ridgeline.models import RandomFeatures, RFScore
-from ridgeline.rf_errors import excess_loss
-from ridgeline.rf_flow import flow_weights, gradient_descent, loss, spectrum
-from ridgeline.rf_moments import rf_moments
-from ridgeline.rf_quadrature import Quadrature, build_quadrature, gauss_hermite_normal, panel_rule, sobol_normal
+from ridgeline.rf.errors import excess_loss
+from ridgeline.rf.flow import flow_weights, gradient_descent, loss, spectrum
+from ridgeline.rf.moments import rf_moments
+from ridgeline.rf.quadrature import Quadrature, build_quadrature, gauss_hermite_normal, panel_rule, sobol_normal
 
 T, T0, P, K = 2.0, 1e-2, 40, 6
 
@@ -189,7 +189,7 @@ def test_excess_loss_decomposition_adds_up_and_matches_y_x_for_two_points(solved
     assert torch.allclose(bias + opt, ex.total[:-1])
     # two points on the x axis: the normal direction is y, the tangent x
     from ridgeline.empirical import SmoothedEmpirical
-    from ridgeline.rf_moments import quadrature_batches
+    from ridgeline.rf.moments import quadrature_batches
 
     dist, ey2 = SmoothedEmpirical(data), torch.zeros(3, dtype=torch.float64)
     for blk in quadrature_batches(data, quad, "h"):

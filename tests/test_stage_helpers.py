@@ -8,8 +8,8 @@ import torch
 
 from ridgeline.forward import log_spaced_times, time_grid
 from ridgeline.models.vae import reconstruction_bce
-from ridgeline.rf_flow import flow_times, initial_readout
-from ridgeline.rf_quadrature import build_quadrature, configured_quadrature
+from ridgeline.rf.flow import flow_times, initial_readout
+from ridgeline.rf.quadrature import build_quadrature, configured_quadrature
 from ridgeline.runtime import derived_seed, generator
 from ridgeline.sampling import snapshot_grid, snapshot_indices
 
@@ -46,7 +46,7 @@ def test_reconstruction_bce_of_a_coin_is_log_two_per_pixel():
 def test_the_flow_store_splits_the_excess_at_w_inf():
     import pytest
 
-    from ridgeline.rf_stores import flow_dataset
+    from ridgeline.rf.stores import flow_dataset
 
     taus = [1.0, 10.0, math.inf]
     total, normal = np.array([3.0, 2.0, 0.5]), np.array([2.0, 1.0, 0.25])

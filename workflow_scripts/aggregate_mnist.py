@@ -1,7 +1,7 @@
 """Gather the MNIST ridge stores of every model and the VAE losses and latent spectra into results/mnist_metrics.zarr (rule aggregate_mnist)."""
 
 from ridgeline.io import read_store, write_store
-from ridgeline.latent_summary import combine_latent_runs
+from ridgeline.latent.summary import combine_latent_runs
 from ridgeline.provenance import provenance
 from ridgeline.jobs import configure_job
 

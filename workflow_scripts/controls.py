@@ -5,7 +5,7 @@ import json
 
 from ridgeline.checks import CONTROL_PREFIX, controls_report, run_checks
 from ridgeline.io import open_store
-from ridgeline.latent_summary import latent_control_entries
+from ridgeline.latent.summary import latent_control_entries
 from ridgeline.provenance import provenance
 from ridgeline.jobs import configure_job
 

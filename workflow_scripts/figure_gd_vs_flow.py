@@ -1,7 +1,7 @@
 """|A_GD - A_flow| vs tau (rule figure_gd_vs_flow)."""
 
 from ridgeline.io import read_store
-from ridgeline.rf_plots import gd_vs_flow_figure
+from ridgeline.rf.plots import gd_vs_flow_figure
 from ridgeline.jobs import configure_job
 from ridgeline.figure_style import save_figure
 

@@ -5,8 +5,8 @@ import numpy as np
 
 from ridgeline import dims
 from ridgeline.io import read_store
-from ridgeline.latent_spectrum import latent_dimension_dataset, median_gap_spectrum
-from ridgeline.mnist_plots import authors_view, decoded_samples, dimension_spectra, reconstructions, residual_statistics
+from ridgeline.latent.spectrum import latent_dimension_dataset, median_gap_spectrum
+from ridgeline.latent.plots import authors_view, decoded_samples, dimension_spectra, reconstructions, residual_statistics
 from ridgeline.models.vae import decode, load_vae
 from ridgeline.jobs import configure_job
 from ridgeline.figure_style import save_figure

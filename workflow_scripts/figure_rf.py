@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 
 from ridgeline.io import read_store
-from ridgeline.rf_plots import WEIGHT_LABELS, errors_figure, residual_figure, samples_figure
+from ridgeline.rf.plots import WEIGHT_LABELS, errors_figure, residual_figure, samples_figure
 from ridgeline.jobs import configure_job
 from ridgeline.figure_style import save_figure
 

@@ -3,7 +3,7 @@
 from ridgeline.figure_style import save_figure
 from ridgeline.io import read_store
 from ridgeline.jobs import configure_job
-from ridgeline.rf_plots import WEIGHT_LABELS, segment_figure
+from ridgeline.rf.plots import WEIGHT_LABELS, segment_figure
 
 log = configure_job(snakemake.log[0])
 cfg, (start, end), dataset = snakemake.params.figure, snakemake.params.segment, snakemake.wildcards.dataset

@@ -3,7 +3,7 @@
 import json
 
 from ridgeline.io import read_store
-from ridgeline.latent_summary import latent_checks
+from ridgeline.latent.summary import latent_checks
 from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0])

@@ -3,7 +3,7 @@
 import xarray as xr
 
 from ridgeline.io import variable, write_store
-from ridgeline.mnist import check_images, load_source, select
+from ridgeline.latent.mnist import check_images, load_source, select
 from ridgeline.provenance import provenance
 from ridgeline.jobs import configure_job
 from ridgeline.runtime import derived_seed

@@ -2,8 +2,8 @@
 
 from ridgeline.device import resolve_device
 from ridgeline.io import open_store, read_store
-from ridgeline.latent_spectrum import effective_dimension, resolve_ridge_dims
-from ridgeline.latent_store import latent_ridge_to_store
+from ridgeline.latent.spectrum import effective_dimension, resolve_ridge_dims
+from ridgeline.latent.store import latent_ridge_to_store
 from ridgeline.provenance import provenance
 from ridgeline.jobs import configure_job
 

@@ -8,7 +8,7 @@ from ridgeline.models import NeuralScore
 from ridgeline.models.neural import load_modules
 from ridgeline.neural_sweep import neural_sweep
 from ridgeline.provenance import provenance
-from ridgeline.rf_quadrature import configured_quadrature
+from ridgeline.rf.quadrature import configured_quadrature
 from ridgeline.jobs import configure_job
 from ridgeline.runtime import BlockStreams
 

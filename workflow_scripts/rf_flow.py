@@ -8,10 +8,10 @@ from ridgeline.device import resolve_device
 from ridgeline.io import read_store, write_store
 from ridgeline.models import features_from_moments
 from ridgeline.provenance import provenance
-from ridgeline.rf_errors import excess_loss
-from ridgeline.rf_stores import flow_dataset
-from ridgeline.rf_flow import flow_times, flow_weights, initial_readout, loss, spectrum
-from ridgeline.rf_quadrature import configured_quadrature
+from ridgeline.rf.errors import excess_loss
+from ridgeline.rf.stores import flow_dataset
+from ridgeline.rf.flow import flow_times, flow_weights, initial_readout, loss, spectrum
+from ridgeline.rf.quadrature import configured_quadrature
 from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0], snakemake.threads)

@@ -7,8 +7,8 @@ import torch
 from ridgeline.device import resolve_device
 from ridgeline.io import read_store, write_store
 from ridgeline.provenance import provenance
-from ridgeline.rf_flow import flow_weights, gd_steps, gradient_descent, initial_readout, spectrum
-from ridgeline.rf_stores import gd_dataset
+from ridgeline.rf.flow import flow_weights, gd_steps, gradient_descent, initial_readout, spectrum
+from ridgeline.rf.stores import gd_dataset
 from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0], snakemake.threads)

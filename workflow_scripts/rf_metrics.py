@@ -4,7 +4,7 @@ from ridgeline.device import resolve_device
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.io import open_store, read_store
 from ridgeline.provenance import provenance
-from ridgeline.rf_metrics_store import rf_metrics_to_store
+from ridgeline.rf.metrics_store import rf_metrics_to_store
 from ridgeline.jobs import configure_job
 
 log = configure_job(snakemake.log[0], snakemake.threads)

@@ -7,8 +7,8 @@ from ridgeline.device import resolve_device
 from ridgeline.io import read_store, variable, write_store
 from ridgeline.models import RandomFeatures
 from ridgeline.provenance import provenance
-from ridgeline.rf_moments import rf_moments
-from ridgeline.rf_quadrature import configured_quadrature
+from ridgeline.rf.moments import rf_moments
+from ridgeline.rf.quadrature import configured_quadrature
 from ridgeline.jobs import configure_job
 from ridgeline.runtime import generator
 

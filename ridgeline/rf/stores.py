@@ -4,8 +4,8 @@
 import numpy as np
 import xarray as xr
 
-from . import dims
-from .io import variable
+from .. import dims
+from ..io import variable
 
 
 def flow_dataset(W, W0, eigenvalues, loss, l_star: float, excess, taus, direct_loss) -> xr.Dataset:

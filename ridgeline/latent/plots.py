@@ -1,14 +1,14 @@
 """Figures of the mnist_latent experiment: residual statistics, decoded samples, reconstructions."""
 
-from .figure_style import apply_style, plt  # noqa: E402
+from ..figure_style import apply_style, plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
-from . import dims  # noqa: E402
-from .dims import RIDGE_DIM  # noqa: E402
-from .authors_view import authors_groups, authors_summary  # noqa: E402
-from .latent_spectrum import ACTIVE_UNIT_VARIANCE  # noqa: E402
-from .latent_summary import near_copy_groups  # noqa: E402
+from .. import dims  # noqa: E402
+from ..dims import RIDGE_DIM  # noqa: E402
+from ..authors_view import authors_groups, authors_summary  # noqa: E402
+from .spectrum import ACTIVE_UNIT_VARIANCE  # noqa: E402
+from .summary import near_copy_groups  # noqa: E402
 
 
 apply_style()
@@ -90,7 +90,7 @@ def dimension_spectra(summary: xr.Dataset, gaps: np.ndarray, times: np.ndarray, 
 
     Parameters
     ----------
-    summary : :func:`ridgeline.latent_spectrum.latent_dimension_dataset` of the latents.
+    summary : :func:`ridgeline.latent.spectrum.latent_dimension_dataset` of the latents.
     gaps : (time, D - 1) median dimensionless eigengaps h_t (lambda_k - lambda_{k+1}) of Cov_w at
         samples of p_t. times : (time,). ridge_dims : the analysed d* values (marked).
     """
@@ -147,7 +147,7 @@ def decoded_samples(ds: xr.Dataset, decode, ridge_dim: int, checks: dict, n_imag
     ds : ridge store of one run (dims ridge_dim, time, sample, coord) with ``states_final`` (sample, coord)
         and ``train_latents`` (train, coord). decode : latents (m, D) -> images (m, 784).
     checks : ``mnist.checks`` (min_resolved, tube_scale, max_copy_ratio): the snapshot, the group
-        boundary and the near-copy criterion of :func:`ridgeline.latent_summary.near_copy_groups`.
+        boundary and the near-copy criterion of :func:`ridgeline.latent.summary.near_copy_groups`.
     """
     sel = ds.sel({RIDGE_DIM: ridge_dim})
     k = latest_resolved_snapshot(sel, checks["min_resolved"])

@@ -13,13 +13,13 @@ import numpy as np
 import torch
 import xarray as xr
 
-from . import dims
-from .empirical import DEFAULT_MEMORY_ELEMENTS, SmoothedEmpirical, nearest_points
-from .io import variable
-from .parallel import default_workers, map_items
-from .progress import Progress
-from .ridge import hessian_eigenvalues, symmetric_eigh
-from .scms import scms_project
+from .. import dims
+from ..empirical import DEFAULT_MEMORY_ELEMENTS, SmoothedEmpirical, nearest_points
+from ..io import variable
+from ..parallel import default_workers, map_items
+from ..progress import Progress
+from ..ridge import hessian_eigenvalues, symmetric_eigh
+from ..scms import scms_project
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: i
     of p_t, whatever the number of collapsed normal directions), ``curvature_ok`` (lambda_{d+1} < 0),
     ``eigengap`` (lambda_d - lambda_{d+1}), ``resolved`` (h_t eigengap >= min_gap); and
     ``cov_eigenvalues`` (B, D), the eigenvalues of Cov_w in descending order (the gap spectrum of
-    :func:`ridgeline.latent_spectrum.gap_spectrum`).
+    :func:`ridgeline.latent.spectrum.gap_spectrum`).
     """
     x = dist._check_queries(x)
     D = dist.dim

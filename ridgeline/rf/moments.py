@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import torch
 
-from .empirical import SmoothedEmpirical
-from .forward import alpha, score_matching_weight, variance
-from .progress import Progress
-from .rf_quadrature import Quadrature
+from ..empirical import SmoothedEmpirical
+from ..forward import alpha, score_matching_weight, variance
+from ..progress import Progress
+from .quadrature import Quadrature
 
 log = logging.getLogger(__name__)
 

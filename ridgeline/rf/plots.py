@@ -2,7 +2,7 @@
 
 import math
 
-from .figure_style import PALETTE, apply_style, plt  # noqa: E402
+from ..figure_style import PALETTE, apply_style, plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 apply_style()

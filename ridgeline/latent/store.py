@@ -7,9 +7,9 @@ import numpy as np
 import torch
 import xarray as xr
 
-from . import dims
-from .blocks import DEFAULT_BLOCK_POINTS, all_coordinates, write_in_blocks
-from .latent_ridge import DEFAULT_MIN_GAP, gap_filtered_sums, latent_ridge_dataset, means_from_sums
+from .. import dims
+from ..blocks import DEFAULT_BLOCK_POINTS, all_coordinates, write_in_blocks
+from .ridge import DEFAULT_MIN_GAP, gap_filtered_sums, latent_ridge_dataset, means_from_sums
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 def latent_ridge_to_store(path, latents, times, states, ridge_dims, gap_thresholds, scms: dict, attrs: dict,
                           device=None, block_points: int = DEFAULT_BLOCK_POINTS, logger=log,
                           min_gap: float = DEFAULT_MIN_GAP, project_dims=None):
-    """The latent ridge analysis (:func:`ridgeline.latent_ridge.latent_ridge_dataset`) in blocks of samples.
+    """The latent ridge analysis (:func:`ridgeline.latent.ridge.latent_ridge_dataset`) in blocks of samples.
 
     Parameters
     ----------

@@ -21,11 +21,11 @@ import math
 import numpy as np
 import xarray as xr
 
-from . import dims
-from .aggregate import combine_runs, run_snapshot_times
-from .authors_view import authors_summary
-from .latent_spectrum import latent_dimension_dataset
-from .checks import FAIL, PASS, UNDETERMINED, CheckResult, verdict_of
+from .. import dims
+from ..aggregate import combine_runs, run_snapshot_times
+from ..authors_view import authors_summary
+from .spectrum import latent_dimension_dataset
+from ..checks import FAIL, PASS, UNDETERMINED, CheckResult, verdict_of
 
 MODEL, RIDGE_DIM = dims.MODEL, dims.RIDGE_DIM
 #: A final sample is a near-copy when its nearest training latent is closer than this times the second nearest
@@ -41,7 +41,7 @@ def combine_latent_runs(stores: dict, latents: dict) -> xr.Dataset:
     stores : {(experiment, seed, model): ridge store}. latents : {(experiment, seed): latents store
     with ``points`` (train, coord), ``loss_history`` (epoch, loss_term) and ``kl_per_dim`` (coord)}.
     What belongs to the latents (the VAE loss, the spectra of
-    :func:`ridgeline.latent_spectrum.latent_dimension_dataset`) is one per (experiment, seed): it is
+    :func:`ridgeline.latent.spectrum.latent_dimension_dataset`) is one per (experiment, seed): it is
     not repeated per model.
     """
     ds = combine_runs(stores, key_dims=("experiment", dims.SEED, MODEL))

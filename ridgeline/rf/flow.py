@@ -33,7 +33,7 @@ class Spectrum:
 def initial_readout(seed: int, dim: int, p: int, init_scale: float) -> torch.Tensor:
     """A_0 (D, p), i.i.d. N(0, init_scale^2) from the run's ``rf-init`` stream: the flow and plain
     gradient descent start from the same draw; W_0 = A_0 / sqrt(p)."""
-    from .runtime import generator
+    from ..runtime import generator
 
     return torch.randn(dim, p, generator=generator(seed, "rf-init"), dtype=torch.float64) * init_scale
 

@@ -7,10 +7,10 @@ import numpy as np
 import torch
 import xarray as xr
 
-from . import dims
-from .blocks import DEFAULT_BLOCK_POINTS, write_in_blocks
-from .io import variable
-from .metrics import CLASSES, classify_final_samples, frame_metrics, near_point_counts
+from .. import dims
+from ..blocks import DEFAULT_BLOCK_POINTS, write_in_blocks
+from ..io import variable
+from ..metrics import CLASSES, classify_final_samples, frame_metrics, near_point_counts
 
 log = logging.getLogger(__name__)
 

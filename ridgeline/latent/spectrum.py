@@ -23,8 +23,8 @@ below it, and the figures show the spectra it is read from.
 import numpy as np
 import xarray as xr
 
-from . import dims
-from .io import variable
+from .. import dims
+from ..io import variable
 
 #: Variance above which a latent direction counts as active (Burda et al. 2016).
 ACTIVE_UNIT_VARIANCE = 0.01

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .forward import gauss_legendre_panels, simpson_weights
+from ..forward import gauss_legendre_panels, simpson_weights
 
 
 @dataclass
@@ -89,7 +89,7 @@ def configured_quadrature(dim: int, T: float, *, quadrature: dict, t0: float, n_
                           stream: str) -> Quadrature:
     """:func:`build_quadrature` from the ``rf.quadrature`` config keys, its QMC points seeded by the
     run's ``seed`` and the named random ``stream`` (:func:`ridgeline.runtime.derived_seed`)."""
-    from .runtime import derived_seed
+    from ..runtime import derived_seed
 
     q = quadrature
     return build_quadrature(dim, t0, T, q["time_rule"], q["n_time"], n_frequencies, q["z_rule"], q["z_order"],

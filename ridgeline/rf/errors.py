@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import torch
 
-from .empirical import SmoothedEmpirical
-from .progress import Progress
-from .rf_moments import quadrature_batches
-from .rf_quadrature import Quadrature
-from .ridge import frame_from_moments
+from ..empirical import SmoothedEmpirical
+from ..progress import Progress
+from .moments import quadrature_batches
+from .quadrature import Quadrature
+from ..ridge import frame_from_moments
 
 
 @dataclass
@@ -54,7 +54,7 @@ def excess_loss_split(posterior_means, n_models: int, data, weighting: str, quad
     Parameters
     ----------
     posterior_means : callable(block) -> (G, R, D) posterior means m(x, t) of the G models at the
-        R points ``block.x`` and times ``block.t`` of a :class:`ridgeline.rf_moments.QuadratureBlock`.
+        R points ``block.x`` and times ``block.t`` of a :class:`ridgeline.rf.moments.QuadratureBlock`.
     n_models : G. data : (n, D) training points. quad : the quadrature (time and normal rules).
     """
     data = torch.as_tensor(data, dtype=torch.float64, device=device)
