@@ -62,12 +62,12 @@ def throughput(device, n_samples, n_steps):
     out = {}
     for name, (model, dim) in models(device).items():
         n = n_samples * (8 if name.startswith("rf") else 1)  # rf: every readout gets n_samples
-        sample(model, n, dim, grid[:3], torch.tensor([2]), "sde",
-               torch.Generator(device).manual_seed(0), device, QUIET)  # warm-up
+        sample(model, n, dim=dim, grid=grid[:3], snapshot_idx=torch.tensor([2]), method="sde",
+               generator=torch.Generator(device).manual_seed(0), device=device, logger=QUIET)  # warm-up
         synchronize(device)
         start = time.perf_counter()
-        sample(model, n, dim, grid, torch.tensor([n_steps]), "sde", torch.Generator(device).manual_seed(0), device,
-               QUIET)
+        sample(model, n, dim=dim, grid=grid, snapshot_idx=torch.tensor([n_steps]), method="sde",
+               generator=torch.Generator(device).manual_seed(0), device=device, logger=QUIET)
         synchronize(device)
         seconds = time.perf_counter() - start
         out[name] = {"samples": n, "steps": n_steps, "seconds": seconds, "sample_steps_per_s": n * n_steps / seconds}
@@ -80,7 +80,7 @@ def scms_d64(device):
     """SCMS projections (t = 1, d = 1) of 500 draws from p_1 of 1,000 modes in D = 64 on ``device``; on the CPU."""
     dist = SmoothedEmpirical(random_modes(1000, 64, seed=0), device=device)
     x = dist.draw(500, 1.0, torch.Generator().manual_seed(5))
-    return scms_project(dist, x, 1.0, 1, tol=1e-6, max_iter=100).points.cpu()
+    return scms_project(dist, x, 1.0, ridge_dim=1, tol=1e-6, max_iter=100).points.cpu()
 
 
 def timed(device, fn, *args):
@@ -107,7 +107,8 @@ def geometry(device):
 def ode_finals(device, y0s, n_steps):
     """Final ODE states per model from the given starts (moved to ``device``); on the CPU."""
     grid = geometric_grid(10.0, 1e-3, n_steps).to(device)
-    return {name: sample(model, y0s[name].shape[0], dim, grid, torch.tensor([n_steps]), "ode", None, device, QUIET,
+    return {name: sample(model, y0s[name].shape[0], dim=dim, grid=grid, snapshot_idx=torch.tensor([n_steps]),
+                         method="ode", generator=None, device=device, logger=QUIET,
                          y0=y0s[name]).states[-1].cpu()
             for name, (model, dim) in models(device).items()}
 
@@ -119,7 +120,7 @@ def agreement(devices, n_steps):
            for name, (_, dim) in models(torch.device("cpu")).items()}
     finals = {str(d): ode_finals(d, y0s, n_steps) for d in devices}
     x = 3 * torch.randn(2000, 2, generator=g, dtype=torch.float64)
-    ridge = {str(d): scms_project(SmoothedEmpirical(named_set("thirteen"), device=d), x.to(d), 0.3, 1,
+    ridge = {str(d): scms_project(SmoothedEmpirical(named_set("thirteen"), device=d), x.to(d), 0.3, ridge_dim=1,
                                   tol=1e-8, max_iter=2000).points.cpu() for d in devices}
     ref, other = str(devices[0]), str(devices[-1])
     out = {f"ode_{k}": float((finals[ref][k] - finals[other][k]).abs().max()) for k in finals[ref]}

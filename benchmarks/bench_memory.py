@@ -125,7 +125,7 @@ def trajectory(n_samples: int, n_snapshots: int, one_block: bool = False):
     cfg = {"near_radius": 0.5, "tube_scale": 2.0, "scms": SCMS, "classify": {"time": 0.3, "tube_radius": 0.3}}
     quiet = logging.getLogger("quiet")
     block = n_samples * n_snapshots if one_block else METRICS_BLOCK_POINTS
-    return (lambda: metrics_to_store(folder / "metrics.zarr", dist, run, 1, cfg, {}, model=model,
+    return (lambda: metrics_to_store(folder / "metrics.zarr", dist, run, ridge_dim=1, cfg=cfg, attrs={}, model=model,
                                      block_points=block, logger=quiet),
             lambda path: 0.0)
 
@@ -164,10 +164,11 @@ def rf_moments_nodes(n_time: int):
     from ridgeline.rf.quadrature import build_quadrature
 
     features = RandomFeatures(2, 200, 10.0, generator=torch.Generator().manual_seed(4))
-    quad = build_quadrature(2, 1e-3, 10.0, "simpson", n_time, 128, "gauss_hermite", 8, 0)
+    quad = build_quadrature(2, 1e-3, 10.0, time_rule="simpson", n_time=n_time, n_frequencies=128,
+                            z_rule="gauss_hermite", z_order=8, n_qmc=0)
     data = named_set("two_mode")
     quiet = logging.getLogger("quiet")
-    return (lambda: rf_moments(features, data, "h", quad, logger=quiet),
+    return (lambda: rf_moments(features, data, weighting="h", quad=quad, logger=quiet),
             lambda mom: nbytes_mb(mom.U, mom.V))
 
 

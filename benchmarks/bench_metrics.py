@@ -47,12 +47,13 @@ class NoisyScore:
 def run(name, data, T, n_samples, n_snapshots, workers):
     grid = geometric_grid(T, 1e-3, 500)
     idx = snapshot_indices(grid, log_spaced_times(T, 1e-3, n_snapshots))
-    traj = sample(ExactScore(data), n_samples, data.shape[1], grid, idx, "sde", torch.Generator().manual_seed(0),
+    traj = sample(ExactScore(data), n_samples, dim=data.shape[1], grid=grid, snapshot_idx=idx, method="sde",
+                  generator=torch.Generator().manual_seed(0),
                   logger=logging.getLogger("quiet"))
     model = NoisyScore(data)
     start = time.perf_counter()
-    ds = trajectory_metrics(SmoothedEmpirical(data), traj.times, traj.states, 1, SCMS, 0.5,
-                            logging.getLogger("quiet"), model=model, workers=workers)
+    ds = trajectory_metrics(SmoothedEmpirical(data), traj.times, traj.states, ridge_dim=1, scms=SCMS, near_radius=0.5,
+                            logger=logging.getLogger("quiet"), model=model, workers=workers)
     times = ds["time"].values
     reach_times(times, ds["scms_distance"].values, tube_radius(times, data.shape[1], 1, 2.0))
     seconds = time.perf_counter() - start

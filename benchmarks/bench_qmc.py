@@ -29,9 +29,10 @@ T, T0, K, DIM = 10.0, 1e-3, 128, 16
 
 def moments(feat, data, rule: str, n_qmc: int, seed: int):
     """(U, V, L*, seconds) for one z rule."""
-    quad = build_quadrature(DIM, T0, T, "panels", 0, K, rule, 0, n_qmc, seed)
+    quad = build_quadrature(DIM, T0, T, time_rule="panels", n_time=0, n_frequencies=K, z_rule=rule, z_order=0,
+                            n_qmc=n_qmc, seed=seed)
     start = time.perf_counter()
-    mom = rf_moments(feat, data, "1", quad, logger=logging.getLogger("quiet"))
+    mom = rf_moments(feat, data, weighting="1", quad=quad, logger=logging.getLogger("quiet"))
     return mom.U, mom.V, mom.l_star, time.perf_counter() - start
 
 

@@ -36,9 +36,10 @@ def main():
     data, feat = modes_d16_problem(args.p)
     moments = {}
     for name, (rule, n_qmc, seed) in RULES.items():
-        quad = build_quadrature(DIM, T0, T, "panels", 0, K, rule, 0, n_qmc, seed)
+        quad = build_quadrature(DIM, T0, T, time_rule="panels", n_time=0, n_frequencies=K, z_rule=rule, z_order=0,
+                                n_qmc=n_qmc, seed=seed)
         start = time.perf_counter()
-        moments[name] = rf_moments(feat, data, "1", quad, logger=logging.getLogger("quiet"))
+        moments[name] = rf_moments(feat, data, weighting="1", quad=quad, logger=logging.getLogger("quiet"))
         log.info("%s: %.0f s", name, time.perf_counter() - start)
     held = moments.pop("held_out_per_node_512")
     zero = torch.zeros(DIM, args.p, dtype=torch.float64)

@@ -33,7 +33,7 @@ T, T0, K = 10.0, 1e-3, 128
 def quadrature_U(feat, data, weighting, z_order, panel_order, geometric_panels):
     t, wt = panel_rule(T0, T, K, order=panel_order, geometric_panels=geometric_panels)
     z, wz = gauss_hermite_normal(2, z_order)
-    mom = rf_moments(feat, data, weighting, Quadrature(t, wt, z, wz), logger=logging.getLogger("quiet"))
+    mom = rf_moments(feat, data, weighting=weighting, quad=Quadrature(t, wt, z, wz), logger=logging.getLogger("quiet"))
     return mom.U, mom.n_evaluations
 
 

@@ -36,7 +36,7 @@ def run_ridgeline(data, x0, t, tol, max_iter, method, repeats=3):
     best, res = math.inf, None
     for _ in range(repeats):
         start = time.perf_counter()
-        res = scms_project(dist, x0, t, 1, tol=tol, max_iter=max_iter, criterion="absolute", method=method)
+        res = scms_project(dist, x0, t, ridge_dim=1, tol=tol, max_iter=max_iter, criterion="absolute", method=method)
         best = min(best, time.perf_counter() - start)
     return best, res
 

@@ -10,6 +10,7 @@ a mean over a whole store is not.
 Usage:
     python benchmarks/compare_runs.py summarize RESULTS_DIR --out summary.json
     python benchmarks/compare_runs.py compare SUMMARY.json RESULTS_DIR_OR_SUMMARY.json [--out cmp.json]
+    python benchmarks/compare_runs.py identical RESULTS_DIR RESULTS_DIR   (exit 1 unless every store's arrays are equal)
 """
 
 import argparse
@@ -113,8 +114,13 @@ def main():
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
     c.add_argument("--out", type=Path, default=None)
+    i = sub.add_parser("identical")
+    i.add_argument("a", type=Path)
+    i.add_argument("b", type=Path)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if args.command == "identical":
+        raise SystemExit(identical(args.a, args.b))
     if args.command == "summarize":
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(summarize(args.results), indent=1))
@@ -127,6 +133,17 @@ def main():
                      median_text(row))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
+
+
+def identical(a: Path, b: Path) -> int:
+    """Log every store whose arrays differ between two results folders; 0 when none does."""
+    from ridgeline.store_compare import result_stores, run_differences
+
+    differences = run_differences(a, b)
+    for store, found in differences.items():
+        log.info("%s: %s", store, "; ".join(found))
+    log.info("%d stores compared, %d differ", len(set(result_stores(a)) | set(result_stores(b))), len(differences))
+    return 1 if differences else 0
 
 
 def median_text(row: dict) -> str:

@@ -57,16 +57,33 @@ def count_job(root: Path, sample_store: Path, cfg: dict, n_samples: int, counter
     metrics, d = cfg["metrics"], cfg["ridge"]["ridge_dim"]
     dist = SmoothedEmpirical(points)
     with counter:
-        trajectory_metrics(dist, run["time"].values, states, d, metrics["scms"], metrics["near_radius"],
+        trajectory_metrics(dist, run["time"].values, states, ridge_dim=d, scms=metrics["scms"],
+                           near_radius=metrics["near_radius"],
                            workers=1)
-        classify_final_samples(points, states[-1], metrics["classify"]["time"], d, metrics["near_radius"],
-                               metrics["classify"]["tube_radius"], metrics["scms"])
+        classify_final_samples(
+            points,
+            states[-1],
+            t_c=metrics["classify"]["time"],
+            ridge_dim=d,
+            near_radius=metrics["near_radius"],
+            tube_radius=metrics["classify"]["tube_radius"],
+            scms=metrics["scms"],
+        )
     orders = {f"{kind} {order}": n for (kind, order), n in sorted(counter.counts.items())}
     largest = max((order for _, order in counter.counts), default=0)
-    log.info("%s: D = %d, span %d; eigh calls %s", sample_store.relative_to(root), points.shape[1],
-             dist.span()[0].shape[1], orders or "none")
-    return {"D": int(points.shape[1]), "span_dim": int(dist.span()[0].shape[1]), "eigh_calls": orders,
-            "largest_order": largest}
+    log.info(
+        "%s: D = %d, span %d; eigh calls %s",
+        sample_store.relative_to(root),
+        points.shape[1],
+        dist.span()[0].shape[1],
+        orders or "none",
+    )
+    return {
+        "D": int(points.shape[1]),
+        "span_dim": int(dist.span()[0].shape[1]),
+        "eigh_calls": orders,
+        "largest_order": largest,
+    }
 
 
 def main():
@@ -86,11 +103,18 @@ def main():
         raise SystemExit(f"config file {args.config} not found: pass the config the run was made with (--config)")
     cfg = yaml.safe_load(Path(args.config).read_text())
     counter = EighCounter()
-    jobs = {str(s.relative_to(root / "results" / "sample")): count_job(root, s, cfg, args.samples, counter)
-            for s in stores}
-    report = {"run": str(root), "config": args.config, "samples_per_store": args.samples, "jobs": jobs,
-              "largest_batched_order": max((int(k.split()[1]) for j in jobs.values() for k in j["eigh_calls"]
-                                            if k.startswith("batched")), default=0)}
+    jobs = {
+        str(s.relative_to(root / "results" / "sample")): count_job(root, s, cfg, args.samples, counter) for s in stores
+    }
+    report = {
+        "run": str(root),
+        "config": args.config,
+        "samples_per_store": args.samples,
+        "jobs": jobs,
+        "largest_batched_order": max(
+            (int(k.split()[1]) for j in jobs.values() for k in j["eigh_calls"] if k.startswith("batched")), default=0
+        ),
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     log.info("largest batched eigh order over all jobs: %d; wrote %s", report["largest_batched_order"], args.out)

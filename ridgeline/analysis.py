@@ -197,10 +197,12 @@ def _measure(train, run, model, ridge_dim, cfg, reference_samples, seed, out, de
     attrs = provenance("analyze", {"settings": cfg, "ridge_dim": ridge_dim, **source}, seed)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "metrics.zarr"
-        metrics_to_store(path, dist, run, ridge_dim, metrics_cfg, attrs, model, block_points, logger)
+        metrics_to_store(path, dist, run, ridge_dim=ridge_dim, cfg=metrics_cfg, attrs=attrs, model=model,
+                         block_points=block_points, logger=logger)
         metrics = read_store(path)
     times = metrics[dims.TIME].values
-    exact = exact_tube_fraction(train, times, ridge_dim, cfg, reference_samples, seed, device, logger)
+    exact = exact_tube_fraction(train, times, ridge_dim=ridge_dim, cfg=cfg, n_samples=reference_samples, seed=seed,
+                                device=device, logger=logger)
     results = run_checks(metrics, exact, dim, ridge_dim, cfg["checks"])
     ds = metrics.assign(exact_tube_fraction=variable(exact, (dims.TIME,), "the exact score's fraction of samples "
                                                       "inside the reach tube (reference)"))
@@ -211,7 +213,7 @@ def _measure(train, run, model, ridge_dim, cfg, reference_samples, seed, out, de
     return ds
 
 
-def exact_tube_fraction(train, times, ridge_dim: int, cfg: dict, n_samples: int, seed: int, device="cpu",
+def exact_tube_fraction(train, times, *, ridge_dim: int, cfg: dict, n_samples: int, seed: int, device="cpu",
                         logger=log) -> np.ndarray:
     """The exact score's fraction of samples inside the reach tube at the OU ``times`` (S,), decreasing.
 
@@ -229,13 +231,13 @@ def exact_tube_fraction(train, times, ridge_dim: int, cfg: dict, n_samples: int,
         grid += list(hi * (lo / hi) ** (np.arange(1, steps + 1) / steps))
     grid = torch.as_tensor(np.asarray(grid), dtype=torch.float64, device=device)
     idx = torch.as_tensor([int(np.abs(grid.cpu().numpy() - t).argmin()) for t in times], device=device)
-    run = sample(ExactScore(train, device=device), int(n_samples), train.shape[1], grid, idx,
+    run = sample(ExactScore(train, device=device), int(n_samples), dim=train.shape[1], grid=grid, snapshot_idx=idx,
                  generator=generator(seed, "analyze-reference", device), device=device, logger=logger)
     dist = SmoothedEmpirical(train, device=device)
     radii = tube_radius(times, train.shape[1], ridge_dim, cfg["checks"]["reach"]["tube_scale"])
     fractions = []
     for k, t in enumerate(times):
-        proj = scms_project(dist, run.states[k], float(t), ridge_dim, **cfg["scms"])
+        proj = scms_project(dist, run.states[k], float(t), ridge_dim=ridge_dim, **cfg["scms"])
         fractions.append(float(((proj.points - run.states[k]).norm(dim=1) <= radii[k]).double().mean()))
     return np.asarray(fractions)
 

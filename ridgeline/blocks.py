@@ -15,7 +15,7 @@ from .io import StreamedArray, streamed_store
 DEFAULT_BLOCK_POINTS = 2**19
 
 
-def write_in_blocks(path, n: int, per_block: int, measure, totals, coords, attrs: dict, label: str,
+def write_in_blocks(path, n: int, *, per_block: int, measure, totals, coords, attrs: dict, label: str,
                      logger, extra=None) -> xr.Dataset:
     """Measure ``n`` samples in blocks of ``per_block`` and stream every block to the store ``path``.
 
@@ -57,6 +57,15 @@ def all_coordinates(first: xr.Dataset) -> dict:
 
 def specs(block: xr.Dataset, n_samples: int) -> dict:
     """Streamed arrays: every variable of a block with a sample dimension, at full size, chunked by blocks."""
-    return {name: StreamedArray(var.dims, tuple(n_samples if d == dims.SAMPLE else s for d, s in zip(var.dims, var.shape)),
-                                var.attrs["long_name"], var.attrs.get("quantity", var.attrs.get("units", "1")), var.dtype.name, chunks=var.shape)
-            for name, var in block.data_vars.items() if dims.SAMPLE in var.dims}
+    return {
+        name: StreamedArray(
+            var.dims,
+            tuple(n_samples if d == dims.SAMPLE else s for d, s in zip(var.dims, var.shape)),
+            var.attrs["long_name"],
+            var.attrs.get("quantity", var.attrs.get("units", "1")),
+            var.dtype.name,
+            chunks=var.shape,
+        )
+        for name, var in block.data_vars.items()
+        if dims.SAMPLE in var.dims
+    }

@@ -103,7 +103,7 @@ def align_window(times, resolved, max_time: float, min_resolved: float) -> np.nd
     return (np.asarray(times) <= max_time) & (fraction >= min_resolved)
 
 
-def align_check(times, predicted, along, residual, resolved, normal_dims: int, max_time: float,
+def align_check(times, predicted, along, residual, resolved, *, normal_dims: int, max_time: float,
                 min_resolved: float, max_residual: float, slope_tolerance: float,
                 max_slope_error: float) -> CheckResult:
     """Align: do samples sit at the offset h_t e_N(r) predicted from the error at their ridge projection?
@@ -171,15 +171,30 @@ def run_checks(metrics, exact_tube_fraction, dim: int, ridge_dim: int, cfg: dict
     if "offset_residual" in metrics:
         a = cfg["align"]
         resolved = metrics["projection_gap"].values >= cfg["min_gap"]
-        out["align"] = align_check(metrics["time"].values, metrics["offset_predicted"].values,
-                                   metrics["offset_along"].values, metrics["offset_residual"].values, resolved,
-                                   dim - ridge_dim, a["max_time"], a["min_resolved"], a["max_residual"],
-                                   a["slope_tolerance"], a["max_slope_error"])
+        out["align"] = align_check(
+            metrics["time"].values,
+            metrics["offset_predicted"].values,
+            metrics["offset_along"].values,
+            metrics["offset_residual"].values,
+            resolved,
+            normal_dims=dim - ridge_dim,
+            max_time=a["max_time"],
+            min_resolved=a["min_resolved"],
+            max_residual=a["max_residual"],
+            slope_tolerance=a["slope_tolerance"],
+            max_slope_error=a["max_slope_error"],
+        )
     if "slide_separation" in metrics:
         s = cfg["slide"]
         resolved = metrics["slide_resolved_gap"].values >= cfg["min_gap"]
-        out["slide"] = slide_check(metrics["slide_separation"].values, metrics["slide_response"].values, resolved,
-                                   s["tolerance"], s["floor"], s["min_explained"])
+        out["slide"] = slide_check(
+            metrics["slide_separation"].values,
+            metrics["slide_response"].values,
+            resolved,
+            s["tolerance"],
+            s["floor"],
+            s["min_explained"],
+        )
         out["slide"].detail.update(inter_mode_drifts(metrics))
     return out
 
@@ -195,9 +210,11 @@ def inter_mode_drifts(metrics) -> dict:
     inter = metrics["final_class"].values[:coupled] == 1  # index of "inter_mode" in metrics.CLASSES
     if not inter.any():
         return {"inter_mode_samples": 0}
-    return {"inter_mode_samples": int(inter.sum()),
-            "inter_mode_drift_model": float(np.median(np.abs(metrics["slide_drift_model"].values[inter]))),
-            "inter_mode_drift_exact": float(np.median(np.abs(metrics["slide_drift_exact"].values[inter])))}
+    return {
+        "inter_mode_samples": int(inter.sum()),
+        "inter_mode_drift_model": float(np.median(np.abs(metrics["slide_drift_model"].values[inter]))),
+        "inter_mode_drift_exact": float(np.median(np.abs(metrics["slide_drift_exact"].values[inter]))),
+    }
 
 
 def summarize_seeds(results: list[CheckResult]) -> dict:
@@ -206,12 +223,19 @@ def summarize_seeds(results: list[CheckResult]) -> dict:
     finite = values[np.isfinite(values)]
     verdicts = [r.verdict for r in results]
     spread = (float(np.median(finite)), float(finite.min()), float(finite.max())) if finite.size else (math.nan,) * 3
-    return json_ready({
-        "check": results[0].check, "threshold": results[0].threshold, "direction": results[0].direction,
-        "median": spread[0], "min": spread[1], "max": spread[2], "seeds": len(results),
-        "verdicts": {v: verdicts.count(v) for v in (PASS, FAIL, UNDETERMINED) if v in verdicts},
-        "text": f"{spread[0]:.3g} [{spread[1]:.3g}-{spread[2]:.3g}]" if finite.size else "undetermined",
-    })
+    return json_ready(
+        {
+            "check": results[0].check,
+            "threshold": results[0].threshold,
+            "direction": results[0].direction,
+            "median": spread[0],
+            "min": spread[1],
+            "max": spread[2],
+            "seeds": len(results),
+            "verdicts": {v: verdicts.count(v) for v in (PASS, FAIL, UNDETERMINED) if v in verdicts},
+            "text": f"{spread[0]:.3g} [{spread[1]:.3g}-{spread[2]:.3g}]" if finite.size else "undetermined",
+        }
+    )
 
 
 def check_runs(runs: dict, cfg: dict, ridge_dim: int) -> dict:
@@ -232,8 +256,14 @@ def check_runs(runs: dict, cfg: dict, ridge_dim: int) -> dict:
         exact = runs.get((dataset, "exact", seed))
         tube = exact_tube_on(ds, exact)
         results = run_checks(ds, tube, ds.sizes["coord"], ridge_dim, cfg)
-        per_run.append({"dataset": dataset, "model": model, "seed": int(seed),
-                        **{name: result.to_dict() for name, result in results.items()}})
+        per_run.append(
+            {
+                "dataset": dataset,
+                "model": model,
+                "seed": int(seed),
+                **{name: result.to_dict() for name, result in results.items()},
+            }
+        )
         for name, result in results.items():
             grouped.setdefault((dataset, model, name), []).append(result)
     summary = [{"dataset": d, "model": m, **summarize_seeds(results)} for (d, m, _), results in grouped.items()]
@@ -260,10 +290,18 @@ CONTROL_PREFIX = "control_"
 #: What each control is built to do in each check: "negative" (must fail), "positive" (must pass,
 #: with a known answer) or "reference" (the exact score, which every check compares against).
 ROLES = {
-    "reach": {"exact": "reference", "normal_removed": "negative", "random_field": "negative",
-              "tangential_push": "positive"},
-    "align": {"exact": "reference", "normal_removed": "negative", "random_field": "negative",
-              "normal_shift": "positive"},
+    "reach": {
+        "exact": "reference",
+        "normal_removed": "negative",
+        "random_field": "negative",
+        "tangential_push": "positive",
+    },
+    "align": {
+        "exact": "reference",
+        "normal_removed": "negative",
+        "random_field": "negative",
+        "normal_shift": "positive",
+    },
     "slide": {"exact": "reference", "random_field": "negative", "tangential_shift": "positive"},
 }
 
@@ -293,6 +331,15 @@ def controls_report(results: dict) -> dict:
                 continue
             result = checks[check].to_dict()
             expected = expected_verdict(roles[name])
-            entries.append({"dataset": dataset, "check": check, "control": name, "role": roles[name],
-                            "expected": expected, "as_expected": result["verdict"] == expected, **result})
+            entries.append(
+                {
+                    "dataset": dataset,
+                    "check": check,
+                    "control": name,
+                    "role": roles[name],
+                    "expected": expected,
+                    "as_expected": result["verdict"] == expected,
+                    **result,
+                }
+            )
     return {"entries": entries, "all_as_expected": all(e["as_expected"] for e in entries)}

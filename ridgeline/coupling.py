@@ -126,7 +126,7 @@ class CoupledRun:
     integral: torch.Tensor
 
 
-def coupled_sample(model, dist: SmoothedEmpirical, n_samples: int, grid, snapshot_idx, method: str,
+def coupled_sample(model, dist: SmoothedEmpirical, n_samples: int, *, grid, snapshot_idx, method: str,
                    generator, start_time: float, ridge_dim: int, logger=log, y0=None) -> CoupledRun:
     """Sample ``model`` from N(0, I) (or ``y0``) and couple it with the exact score over t <= start_time.
 
@@ -163,7 +163,7 @@ def coupled_sample(model, dist: SmoothedEmpirical, n_samples: int, grid, snapsho
     return CoupledRun(times, states, state.t_start, times[inside], state.origin, *stack)
 
 
-def slide_measures(dist: SmoothedEmpirical, final, exact, response, integral, origin, t_final: float,
+def slide_measures(dist: SmoothedEmpirical, final, *, exact, response, integral, origin, t_final: float,
                    t_start: float, ridge_dim: int) -> dict:
     """Tangential separation of a coupled run at ``t_final`` against its predictions; dict of (B,) tensors.
 

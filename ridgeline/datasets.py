@@ -4,9 +4,12 @@ Every set passes :func:`check_points` before use, so bad data fails early with a
 names the fix.
 """
 
+import logging
 from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 #: Coordinates of the named synthetic sets (2D).
 NAMED_SETS = {
@@ -156,7 +159,7 @@ def is_collinear(data, rtol: float = 1e-10) -> bool:
     return s.size > 1 and s[0] > 0 and bool(np.all(s[1:] <= rtol * s[0]))
 
 
-def build_dataset(kind: str, points=None, file=None, embed_dim=None, embed_seed=0, name="dataset",
+def build_dataset(kind: str, *, points=None, file=None, embed_dim=None, embed_seed=0, name="dataset",
                   n_modes=None, dim=None, spacing=4.0, mode_seed=0):
     """Resolve a dataset entry to a validated (n, D) array.
 
@@ -183,3 +186,20 @@ def build_dataset(kind: str, points=None, file=None, embed_dim=None, embed_seed=
     if embed_dim:
         arr = embed(arr, int(embed_dim), int(embed_seed))
     return check_points(arr, name)
+
+
+def dataset_store(**entry):
+    """The dataset entry ``entry`` (the keyword arguments of :func:`build_dataset`) as the
+    prepare_dataset store: ``points`` (train, coord), validated and finite.
+
+    xarray is imported here, not at the top, because the workflow's parse-time checks import
+    this module and need only numpy.
+    """
+    import xarray as xr
+
+    from . import dims
+    from .io import variable
+
+    points = build_dataset(**entry)
+    log.info("dataset %s: %d points in %d dimensions", entry.get("name", entry.get("kind")), *points.shape)
+    return xr.Dataset({"points": variable(points, (dims.TRAIN, dims.COORD), "training points x_i", "length")})

@@ -38,7 +38,7 @@ def frame_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int) -> dict:
     return {k: torch.cat(v).cpu().numpy() for k, v in out.items()}
 
 
-def snapshot_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int, scms: dict, model=None) -> dict:
+def snapshot_metrics(dist: SmoothedEmpirical, x, t: float, *, ridge_dim: int, scms: dict, model=None) -> dict:
     """All per-sample metrics at one snapshot time; dict of (B,) (projection: (B, D)) numpy arrays.
 
     With a score ``model``, its score error at the sample is split along the ridge frame there,
@@ -47,7 +47,7 @@ def snapshot_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dim: int, scms:
     """
     x = dist._check_queries(x)
     out = frame_metrics(dist, x, t, ridge_dim)
-    proj = scms_project(dist, x, t, ridge_dim, **scms)
+    proj = scms_project(dist, x, t, ridge_dim=ridge_dim, **scms)
     out["scms_distance"] = (proj.points - x).norm(dim=1).cpu().numpy()
     out["scms_converged"] = proj.converged.cpu().numpy()
     out["projection"] = proj.points.cpu().numpy()
@@ -86,7 +86,7 @@ METRIC_ATTRS = {
 }
 
 
-def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_radius: float,
+def trajectory_metrics(dist, times, states, *, ridge_dim: int, scms: dict, near_radius: float,
                        logger=log, model=None, workers: int | None = None) -> xr.Dataset:
     """Metrics for every snapshot of a trajectory.
 
@@ -124,7 +124,7 @@ def trajectory_metrics(dist, times, states, ridge_dim: int, scms: dict, near_rad
 
 def _snapshot(dist, times, states, ridge_dim, scms, model, k: int) -> dict:
     """:func:`snapshot_metrics` of snapshot ``k``."""
-    return snapshot_metrics(dist, states[k], times[k], ridge_dim, scms, model)
+    return snapshot_metrics(dist, states[k], times[k], ridge_dim=ridge_dim, scms=scms, model=model)
 
 
 def near_point_counts(data, final, radius: float) -> np.ndarray:
@@ -160,7 +160,7 @@ def escaped_count(final_distance, data, diameters: float = ESCAPE_DIAMETERS) -> 
 CLASSES = ("near_point", "inter_mode", "off_ridge")
 
 
-def classify_final_samples(data, final, t_c: float, ridge_dim: int, near_radius: float,
+def classify_final_samples(data, final, *, t_c: float, ridge_dim: int, near_radius: float,
                            tube_radius: float, scms: dict) -> dict:
     """Classify final samples as near a training point, inter-mode on the ridge, or off-ridge.
 
@@ -180,7 +180,7 @@ def classify_final_samples(data, final, t_c: float, ridge_dim: int, near_radius:
     dist = SmoothedEmpirical(data)
     final = dist._check_queries(final)
     a = math.exp(-t_c)
-    proj = scms_project(dist, a * final, t_c, ridge_dim, **scms)
+    proj = scms_project(dist, a * final, t_c, ridge_dim=ridge_dim, **scms)
     projection = proj.points / a
     distance = (projection - final).norm(dim=1)
     nearest = nearest_points(dist.data, final)[1][:, 0]

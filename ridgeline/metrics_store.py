@@ -25,7 +25,7 @@ from .sample_store import SLIDE_SAMPLE
 log = logging.getLogger(__name__)
 
 
-def metrics_to_store(path, dist, run: xr.Dataset, ridge_dim: int, cfg: dict, attrs: dict, model=None,
+def metrics_to_store(path, dist, run: xr.Dataset, *, ridge_dim: int, cfg: dict, attrs: dict, model=None,
                      block_points: int = DEFAULT_BLOCK_POINTS, logger=log):
     """Measure a sampling run block by block and write the metrics store ``path``.
 
@@ -51,8 +51,8 @@ def metrics_to_store(path, dist, run: xr.Dataset, ridge_dim: int, cfg: dict, att
     totals = _Totals(radii, dist.n, cfg["near_radius"])
     measure = partial(_block_metrics, dist, run, radii, ridge_dim, cfg, model, logger)
     extra = partial(slide_dataset, dist, run, ridge_dim) if "slide_exact" in run else None
-    write_in_blocks(path, states.shape[1], per_block, measure, totals, time_coordinate, attrs, "metrics", logger,
-                     extra)
+    write_in_blocks(path, states.shape[1], per_block=per_block, measure=measure, totals=totals, coords=time_coordinate,
+                    attrs=attrs, label="metrics", logger=logger, extra=extra)
     logger.info("final samples: %s", dict(zip(CLASSES, totals.classes.tolist())))
     return path
 
@@ -61,14 +61,22 @@ def _block_metrics(dist, run, radii, ridge_dim, cfg, model, logger, block: slice
     """Per-sample metrics, reach, slide and final class of the samples ``block``."""
     times = run[dims.TIME].values
     x = torch.as_tensor(np.asarray(run["states"][:, block]), dtype=torch.float64, device=dist.data.device)
-    ds = trajectory_metrics(dist, times, x, ridge_dim, cfg["scms"], cfg["near_radius"], logger, model=model)
+    ds = trajectory_metrics(dist, times, x, ridge_dim=ridge_dim, scms=cfg["scms"], near_radius=cfg["near_radius"],
+                            logger=logger, model=model)
     reach = reach_times(times, ds["scms_distance"].values, radii)
     ds = ds.assign(reach_time=variable(reach, (dims.SAMPLE,), "first snapshot time inside the reach tube"))
-    cls = classify_final_samples(dist.data.cpu(), x[-1], cfg["classify"]["time"], ridge_dim, cfg["near_radius"],
-                                 cfg["classify"]["tube_radius"], cfg["scms"])
+    cls = classify_final_samples(
+        dist.data.cpu(),
+        x[-1],
+        t_c=cfg["classify"]["time"],
+        ridge_dim=ridge_dim,
+        near_radius=cfg["near_radius"],
+        tube_radius=cfg["classify"]["tube_radius"],
+        scms=cfg["scms"],
+    )
     return ds.assign(
         final_class=variable(cls["label"], (dims.SAMPLE,), "final class: near_point / inter_mode / off_ridge"),
-        block_class_count=variable(cls["counts"], ("class",), "final samples of this block per class"),
+        block_class_count=variable(cls["counts"], (dims.CLASS,), "final samples of this block per class"),
     )
 
 
@@ -94,12 +102,25 @@ def slide_dataset(dist, run: xr.Dataset, ridge_dim: int) -> xr.Dataset:
         return torch.as_tensor(np.asarray(run[name][index]), dtype=torch.float64, device=device)
 
     final = read("states", -1)[:coupled]
-    measures = slide_measures(dist, final, read("slide_exact", -1), read("slide_response", -1),
-                              read("slide_integral", -1), read("slide_origin"), float(run[dims.TIME].values[-1]),
-                              float(run.attrs["slide_start_time"]), ridge_dim)
-    return xr.Dataset({f"slide_{name}": variable(value.cpu().numpy(), (SLIDE_SAMPLE,), SLIDE_ATTRS[name],
-                                                 "1" if name == "resolved_gap" else "length")
-                       for name, value in measures.items()})
+    measures = slide_measures(
+        dist,
+        final,
+        exact=read("slide_exact", -1),
+        response=read("slide_response", -1),
+        integral=read("slide_integral", -1),
+        origin=read("slide_origin"),
+        t_final=float(run[dims.TIME].values[-1]),
+        t_start=float(run.attrs["slide_start_time"]),
+        ridge_dim=ridge_dim,
+    )
+    return xr.Dataset(
+        {
+            f"slide_{name}": variable(
+                value.cpu().numpy(), (SLIDE_SAMPLE,), SLIDE_ATTRS[name], "1" if name == "resolved_gap" else "length"
+            )
+            for name, value in measures.items()
+        }
+    )
 
 
 class _Totals:
@@ -121,8 +142,11 @@ class _Totals:
             "tube_radius": variable(self.tube.radii, (dims.TIME,), "reach tube radius c sqrt(h_t (D - d))", "length"),
             "tube_fraction": variable(self.tube.fraction(), (dims.TIME,), "fraction of samples inside the reach tube"),
             "count_near_point": variable(self.near, (dims.TRAIN,), f"final samples within {near_radius} of x_i"),
-            "fraction_near_points": variable(np.float64(self.near.sum() / n), (),
-                                             f"fraction of final samples within {near_radius} of a training point"),
-            "class_count": variable(self.classes, ("class",), "final samples per class"),
+            "fraction_near_points": variable(
+                np.float64(self.near.sum() / n),
+                (),
+                f"fraction of final samples within {near_radius} of a training point",
+            ),
+            "class_count": variable(self.classes, (dims.CLASS,), "final samples per class"),
         }
-        return xr.Dataset(data, coords={"class": np.asarray(CLASSES)})
+        return xr.Dataset(data, coords={dims.CLASS: np.asarray(CLASSES)})

@@ -17,7 +17,7 @@ def _nearest_times(available: np.ndarray, n_panels: int) -> list[int]:
     return sorted({int(np.abs(np.log(available) - np.log(t)).argmin()) for t in targets})
 
 
-def reach_align_slide(ridges: xr.Dataset, samples: dict, train: np.ndarray, n_panels: int = 6,
+def reach_align_slide(ridges: xr.Dataset, samples: dict, train: np.ndarray, *, n_panels: int = 6,
                       max_points: int = 1000, title: str = "") -> plt.Figure:
     """Samples over the ridge of p_t at several inference times; one row per model.
 
@@ -52,7 +52,8 @@ def reach_align_slide(ridges: xr.Dataset, samples: dict, train: np.ndarray, n_pa
     return fig
 
 
-def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 200, title: str | None = None) -> plt.Figure:
+def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 200,
+                    title: str | None = None) -> plt.Figure:
     """Per-sample SCMS distance to the ridge vs inference time, with the median, per model."""
     fig, axes = plt.subplots(1, len(models), figsize=(7.0, 3.2), squeeze=False, sharey=True)
     for ax, model in zip(axes[0], models):
@@ -75,7 +76,7 @@ def distance_curves(metrics: xr.Dataset, models: list[str], max_curves: int = 20
 
 
 
-def neural_vs_rf(ridges: xr.Dataset, finals: dict, metrics: xr.Dataset, train: np.ndarray, ridge_time: float,
+def neural_vs_rf(ridges: xr.Dataset, finals: dict, metrics: xr.Dataset, train: np.ndarray, *, ridge_time: float,
                  max_points: int = 1000, title: str = "") -> plt.Figure:
     """Where each score model interpolates, and the normal / tangential score errors behind it.
 

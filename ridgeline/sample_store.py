@@ -64,15 +64,30 @@ def sample_to_store(path, model, *, n_samples: int, dim: int, grid, snapshot_idx
         spec.update(_slide_specs(len(window.slots), coupled, dim))
     with streamed_store(path, xr.Dataset(coords=coords), spec, attrs, hint=DIVERGED) as writer:
         record = partial(_write_snapshot, writer.write, group_size, groups is not None, window)
-        sample_in_blocks(model, n_samples, dim, grid, snapshot_idx, method, streams, record,
-                         block_samples, device, logger, group_size, coupling)
+        sample_in_blocks(
+            model,
+            n_samples,
+            dim=dim,
+            grid=grid,
+            snapshot_idx=snapshot_idx,
+            method=method,
+            streams=streams,
+            record=record,
+            block_samples=block_samples,
+            device=device,
+            logger=logger,
+            group_size=group_size,
+            coupling=coupling,
+        )
     return path
 
 
 #: What to check when a sampling run produced NaN or inf.
-DIVERGED = ("The samples diverged: the score model returned NaN or inf, or the sampler's steps are too "
-            "large for it (the configuration check bounds the step for the exact score only); raise "
-            "the number of sampling steps or check the model's training loss.")
+DIVERGED = (
+    "The samples diverged: the score model returned NaN or inf, or the sampler's steps are too "
+    "large for it (the configuration check bounds the step for the exact score only); raise "
+    "the number of sampling steps or check the model's training loss."
+)
 
 #: Dimensions of the snapshots inside the slide window and of the coupled samples.
 SLIDE_TIME, SLIDE_SAMPLE = "slide_time", "slide_sample"
@@ -94,18 +109,29 @@ def slide_window(grid, snapshot_idx, start_time: float) -> SlideWindow:
     order = sorted(set(int(i) for i in snapshot_idx))
     slots = [j for j, i in enumerate(order) if first is not None and i > first]
     if not slots:
-        raise ValueError(f"no snapshot lies inside the slide window t < {start_time} (grid from {times[0]:g} to "
-                         f"{times[-1]:g}); set checks.slide.start_time above the last snapshot times")
+        raise ValueError(
+            f"no snapshot lies inside the slide window t < {start_time} (grid from {times[0]:g} to "
+            f"{times[-1]:g}); set checks.slide.start_time above the last snapshot times"
+        )
     return SlideWindow(float(times[first]), slots)
 
 
 def _slide_specs(n_window: int, n_coupled: int, dim: int) -> dict:
     window = (SLIDE_TIME, SLIDE_SAMPLE, dims.COORD)
-    specs = {name: StreamedArray(window, (n_window, n_coupled, dim), long_name, "length",
-                                 chunks=(1, n_coupled, dim), finite=True) for name, long_name in SLIDE_ARRAYS.items()}
-    specs["slide_origin"] = StreamedArray((SLIDE_SAMPLE, dims.COORD), (n_coupled, dim),
-                                          "model state at the start of the slide window", "length",
-                                          chunks=(n_coupled, dim), finite=True)
+    specs = {
+        name: StreamedArray(
+            window, (n_window, n_coupled, dim), long_name, "length", chunks=(1, n_coupled, dim), finite=True
+        )
+        for name, long_name in SLIDE_ARRAYS.items()
+    }
+    specs["slide_origin"] = StreamedArray(
+        (SLIDE_SAMPLE, dims.COORD),
+        (n_coupled, dim),
+        "model state at the start of the slide window",
+        "length",
+        chunks=(n_coupled, dim),
+        finite=True,
+    )
     return specs
 
 
@@ -117,8 +143,9 @@ SLIDE_ARRAYS = {
 }
 
 
-def _write_snapshot(write, group_size: int, grouped: bool, window, slot: int, samples: slice, y,
-                    companion=None) -> None:
+def _write_snapshot(
+    write, group_size: int, grouped: bool, window, slot: int, samples: slice, y, companion=None
+) -> None:
     values = y.cpu().numpy()
     if grouped:
         write("states", (slice(None), slot, samples, slice(None)), values.reshape(group_size, -1, values.shape[1]))
@@ -127,8 +154,11 @@ def _write_snapshot(write, group_size: int, grouped: bool, window, slot: int, sa
     if companion is None or window is None:
         return
     k = window.slots.index(slot)
-    for name, value in (("slide_exact", companion.exact), ("slide_response", companion.response),
-                        ("slide_integral", companion.integral)):
+    for name, value in (
+        ("slide_exact", companion.exact),
+        ("slide_response", companion.response),
+        ("slide_integral", companion.integral),
+    ):
         write(name, (k, companion.rows, slice(None)), value.cpu().numpy())
     if k == 0:
         write("slide_origin", (companion.rows, slice(None)), companion.origin.cpu().numpy())

@@ -40,7 +40,9 @@ class Trajectory:
         return self.states[-1]
 
 
-def snapshot_grid(grid: str, T: float, t_min: float, n_steps: int, n_snapshots: int) -> tuple[torch.Tensor, torch.Tensor]:
+def snapshot_grid(
+    grid: str, T: float, t_min: float, n_steps: int, n_snapshots: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The sampler's time grid (N + 1,) named ``grid`` from T to t_min, and the sorted indices of its
     nodes nearest (in log time) to ``n_snapshots`` log-spaced snapshot times: the keys of
     ``sampling`` (grid, n_steps, n_snapshots) with a dataset's T and t_min."""
@@ -137,8 +139,19 @@ def _snapshot_slots(snapshot_idx) -> dict:
     return {i: j for j, i in enumerate(sorted(set(int(i) for i in snapshot_idx)))}
 
 
-def sample(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: torch.Tensor,
-           method: str = "sde", generator=None, device=None, logger=log, y0=None) -> Trajectory:
+def sample(
+    model,
+    n_samples: int,
+    *,
+    dim: int,
+    grid: torch.Tensor,
+    snapshot_idx: torch.Tensor,
+    method: str = "sde",
+    generator=None,
+    device=None,
+    logger=log,
+    y0=None,
+) -> Trajectory:
     """Integrate the reverse process from y_T ~ N(0, I) along ``grid`` and record snapshots.
 
     Parameters
@@ -162,9 +175,22 @@ def sample(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: to
     return Trajectory(snapshot_times(grid, snapshot_idx), states)
 
 
-def sample_in_blocks(model, n_samples: int, dim: int, grid: torch.Tensor, snapshot_idx: torch.Tensor,
-                     method: str, streams, record, block_samples: int = DEFAULT_BLOCK_SAMPLES,
-                     device=None, logger=log, group_size: int = 1, coupling=None) -> torch.Tensor:
+def sample_in_blocks(
+    model,
+    n_samples: int,
+    *,
+    dim: int,
+    grid: torch.Tensor,
+    snapshot_idx: torch.Tensor,
+    method: str,
+    streams,
+    record,
+    block_samples: int = DEFAULT_BLOCK_SAMPLES,
+    device=None,
+    logger=log,
+    group_size: int = 1,
+    coupling=None,
+) -> torch.Tensor:
     """Sample in blocks of at most ``block_samples``, handing each snapshot of a block to ``record``.
 
     Memory is that of one block, however many samples are asked for. Block k starts from its own
@@ -201,11 +227,19 @@ def sample_in_blocks(model, n_samples: int, dim: int, grid: torch.Tensor, snapsh
             gen = streams(k)
             rows = group_size * (samples.stop - samples.start)
             y = torch.randn(rows, dim, generator=gen, dtype=torch.float64, device=device)
-            _integrate(method, model.score, y, times, slots, gen, partial(_record_block, record, samples), bar,
-                       coupling if k == 0 else None)
+            _integrate(
+                method,
+                model.score,
+                y,
+                times,
+                slots,
+                gen,
+                partial(_record_block, record, samples),
+                bar,
+                coupling if k == 0 else None,
+            )
     return snapshot_times(grid, snapshot_idx)
 
 
 def _record_block(record, samples: slice, slot: int, y: torch.Tensor, **companion) -> None:
     record(slot, samples, y, **companion)
-

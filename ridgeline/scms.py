@@ -74,7 +74,7 @@ def scms_project(
     dist: SmoothedEmpirical,
     x0,
     t: float,
-    ridge_dim: int,
+    *, ridge_dim: int,
     tol: float = 1e-7,
     max_iter: int = 1000,
     criterion: str = "relative",

@@ -21,7 +21,8 @@ SHIFTED = DATA + np.array([0.0, 2.0])  # the same line moved 2 across it: its sa
 def trajectory(points, n=300, seed=0):
     grid = time_grid("geometric", 10.0, 1e-3, 300)
     idx = snapshot_indices(grid, log_spaced_times(10.0, 1e-3, 12))
-    run = sample(ExactScore(points), n, 2, grid, idx, generator=torch.Generator().manual_seed(seed))
+    run = sample(ExactScore(points), n, dim=2, grid=grid, snapshot_idx=idx,
+                 generator=torch.Generator().manual_seed(seed))
     return run.states.numpy(), run.times.numpy()
 
 

@@ -50,8 +50,8 @@ def _measure(tmp_path, name, data, n=400, steps=500, snapshots=24):
     sample_to_store(tmp_path / f"s_{name}.zarr", model, n_samples=n, dim=data.shape[1], grid=grid, snapshot_idx=idx,
                     method="sde", streams=BlockStreams(1, "s"), attrs={}, long_name="y", units="length",
                     coupling=SlideCoupling(dist, 1, CHECKS["slide"]["start_time"], "sde"))
-    metrics_to_store(tmp_path / f"m_{name}.zarr", dist, open_store(tmp_path / f"s_{name}.zarr"), 1, METRICS, {},
-                     model)
+    metrics_to_store(tmp_path / f"m_{name}.zarr", dist, open_store(tmp_path / f"s_{name}.zarr"), ridge_dim=1,
+                     cfg=METRICS, attrs={}, model=model)
     return read_store(tmp_path / f"m_{name}.zarr")
 
 

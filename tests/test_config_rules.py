@@ -104,7 +104,8 @@ def test_the_stability_bound_predicts_where_the_sampler_blows_up(T):
     runs = {}
     for n in (needed // 6, needed):
         grid = time_grid("geometric", T, 1e-3, n)
-        runs[n] = sample(model, 500, 2, grid, torch.arange(n + 1), generator=torch.Generator().manual_seed(0))
+        runs[n] = sample(model, 500, dim=2, grid=grid, snapshot_idx=torch.arange(n + 1),
+                         generator=torch.Generator().manual_seed(0))
     assert float(runs[needed // 6].states.abs().max()) > 1e3
     assert float(runs[needed].states.abs().max()) < 30.0
     final = runs[needed].final

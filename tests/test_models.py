@@ -39,7 +39,8 @@ def test_training_reduces_the_loss_and_is_reproducible():
     z = torch.randn(4096, 2, generator=g)
     module = _module()
     before = dsm_loss(module, x0, t, z, "1").item()
-    losses = [train_neural_score(m, data, "1", steps=300, batch_size=256, generator=torch.Generator().manual_seed(2))
+    losses = [train_neural_score(m, data, weighting="1", steps=300, batch_size=256,
+                                 generator=torch.Generator().manual_seed(2))
               for m in (module, _module())]
     np.testing.assert_array_equal(losses[0], losses[1])
     assert dsm_loss(module, x0, t, z, "1").item() < 0.8 * before

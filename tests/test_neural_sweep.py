@@ -83,10 +83,13 @@ def test_the_excess_of_a_stack_is_each_networks_excess():
     _, _, states = _train(30, [5, 30])
     modules = _checkpoint_modules(states, (5, 30))
     data = named_set("two_mode")
-    quad = build_quadrature(2, 1e-3, 10.0, "panels", 201, 8, "auto", 3, 16, 0)
-    both = excess_loss_split(stack_posterior_means(StackedNeuralScore(modules), 2), 2, data, "1", quad, 1, 4096)
+    quad = build_quadrature(2, 1e-3, 10.0, time_rule="panels", n_time=201, n_frequencies=8, z_rule="auto", z_order=3,
+                            n_qmc=16, seed=0)
+    both = excess_loss_split(stack_posterior_means(StackedNeuralScore(modules), 2), 2, data, weighting="1", quad=quad,
+                             ridge_dim=1, rows=4096)
     for k, m in enumerate(modules):
-        one = excess_loss_split(stack_posterior_means(StackedNeuralScore([m]), 1), 1, data, "1", quad, 1, 4096)
+        one = excess_loss_split(stack_posterior_means(StackedNeuralScore([m]), 1), 1, data, weighting="1", quad=quad,
+                                ridge_dim=1, rows=4096)
         for part in ("total", "normal", "tangential"):
             np.testing.assert_allclose(getattr(both, part)[k].item(), getattr(one, part)[0].item(), rtol=1e-5)
         assert one.total.item() == pytest.approx(one.normal.item() + one.tangential.item(), rel=1e-12)
@@ -95,7 +98,8 @@ def test_the_excess_of_a_stack_is_each_networks_excess():
 def test_the_sweep_classifies_every_checkpoint_and_picks_the_most_inter_mode():
     module, _, states = _train(40, [10, 20])
     modules = [*_checkpoint_modules(states, (10, 20)), module]
-    quad = build_quadrature(2, 1e-3, 10.0, "panels", 201, 8, "auto", 3, 16, 0)
+    quad = build_quadrature(2, 1e-3, 10.0, time_rule="panels", n_time=201, n_frequencies=8, z_rule="auto", z_order=3,
+                            n_qmc=16, seed=0)
     ds = neural_sweep(modules, [10, 20, 40], named_set("two_mode"), metrics=METRICS, ridge_dim=1,
                       grid=geometric_grid(10.0, 1e-3, 80), method="sde", n_samples=30,
                       streams=BlockStreams(0, "sweep"), block_samples=1000, weighting="1", quadrature=quad, rows=4096)
@@ -114,13 +118,14 @@ def test_the_exact_posterior_mean_has_no_excess_and_its_loss_is_the_irreducible_
 
     data = named_set("triangle")
     dist = SmoothedEmpirical(data)
-    quad = build_quadrature(2, 1e-3, 10.0, "panels", 201, 8, "auto", 4, 16, 0)
+    quad = build_quadrature(2, 1e-3, 10.0, time_rule="panels", n_time=201, n_frequencies=8, z_rule="auto", z_order=4,
+                            n_qmc=16, seed=0)
 
     def exact_means(blk):
         return dist.moments(blk.x, blk.t).mean[None]
 
-    ex = excess_loss_split(exact_means, 1, data, "h", quad, 1, 4096)
+    ex = excess_loss_split(exact_means, 1, data, weighting="h", quad=quad, ridge_dim=1, rows=4096)
     assert abs(ex.total.item()) < 1e-12 and abs(ex.normal.item()) < 1e-12
     features = RandomFeatures(2, 20, 10.0, 8, generator=torch.Generator().manual_seed(0))
-    l_star = rf_moments(features, data, "h", quad, rows=4096).l_star
+    l_star = rf_moments(features, data, weighting="h", quad=quad, rows=4096).l_star
     assert ex.direct_loss.item() == pytest.approx(l_star, rel=1e-10)

@@ -37,8 +37,10 @@ def test_trajectory_metrics_are_the_same_with_parallel_snapshots():
     times = [1.0, 0.5, 0.2, 0.05]
     states = torch.randn(len(times), 25, 6, generator=g, dtype=torch.float64)
     scms = dict(tol=1e-8, max_iter=500, criterion="relative", method="scms")
-    serial = trajectory_metrics(SmoothedEmpirical(data), times, states, 1, scms, 0.3, workers=1)
-    threaded = trajectory_metrics(SmoothedEmpirical(data), times, states, 1, scms, 0.3, workers=3)
+    serial = trajectory_metrics(SmoothedEmpirical(data), times, states, ridge_dim=1, scms=scms, near_radius=0.3,
+                                workers=1)
+    threaded = trajectory_metrics(SmoothedEmpirical(data), times, states, ridge_dim=1, scms=scms, near_radius=0.3,
+                                  workers=3)
     for name in ("scms_distance", "relative_residual", "eigengap", "projection", "nearest_ratio"):
         np.testing.assert_allclose(threaded[name].values, serial[name].values, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(threaded["time"].values, serial["time"].values)

@@ -39,8 +39,8 @@ def test_a_ridge_point_stays_on_the_ridge_under_the_exact_score():
     y0 = torch.stack([torch.linspace(-2.5, 2.5, 7, dtype=torch.float64), torch.zeros(7, dtype=torch.float64)], 1)
     grid = geometric_grid(0.2, 1e-3, 200)
     idx = torch.arange(0, 201, 20)
-    traj = sample(ExactScore(data), 7, 2, grid, idx, "ode", y0=y0)
-    ds = trajectory_metrics(SmoothedEmpirical(data), traj.times, traj.states, 1, SCMS, 0.5)
+    traj = sample(ExactScore(data), 7, dim=2, grid=grid, snapshot_idx=idx, method="ode", y0=y0)
+    ds = trajectory_metrics(SmoothedEmpirical(data), traj.times, traj.states, ridge_dim=1, scms=SCMS, near_radius=0.5)
     np.testing.assert_allclose(ds["scms_distance"].values, 0.0, atol=1e-12)
     np.testing.assert_allclose(ds["residual"].values, 0.0, atol=1e-9)
 
@@ -70,8 +70,9 @@ def test_offset_predicted_at_the_ridge_is_the_shift_of_normally_shifted_data():
     idx = torch.arange(0, 801, 100)
     z = torch.randn(200, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     y0 = torch.cat([z, z * torch.tensor([1.0, -1.0], dtype=torch.float64)])  # antithetic in the normal direction
-    traj = sample(model, 400, 2, grid, idx, "ode", y0=y0)
-    ds = trajectory_metrics(SmoothedEmpirical(data), traj.times, traj.states, 1, SCMS, 0.5, model=model)
+    traj = sample(model, 400, dim=2, grid=grid, snapshot_idx=idx, method="ode", y0=y0)
+    ds = trajectory_metrics(SmoothedEmpirical(data), traj.times, traj.states, ridge_dim=1, scms=SCMS, near_radius=0.5,
+                            model=model)
     t = traj.times.numpy()
     predicted = ds["offset_predicted"].values
     np.testing.assert_allclose(predicted, np.broadcast_to((np.exp(-t) * delta)[:, None], predicted.shape), rtol=1e-9)
@@ -87,7 +88,7 @@ def test_a_normal_error_that_is_not_at_the_ridge_predicts_no_offset():
     data = named_set("two_mode")
     dist = SmoothedEmpirical(data)
     x = torch.tensor([[1.0, 2.0], [-2.0, -1.5], [0.5, 0.7]], dtype=torch.float64)
-    proj = scms_project(dist, x, 0.1, 1, **SCMS).points
+    proj = scms_project(dist, x, 0.1, ridge_dim=1, **SCMS).points
 
     class NoNormal:
         def score(self, y, t):

@@ -18,7 +18,7 @@ T, T0, P, K = 2.0, 1e-2, 40, 6
 def setup():
     data = torch.as_tensor(named_set("two_mode"))
     feat = RandomFeatures(2, P, T, K, generator=torch.Generator().manual_seed(0))
-    quad = build_quadrature(2, T0, T, "panels", 0, K, "auto", 10, 0)
+    quad = build_quadrature(2, T0, T, time_rule="panels", n_time=0, n_frequencies=K, z_rule="auto", z_order=10, n_qmc=0)
     return data, feat, quad
 
 
@@ -26,7 +26,8 @@ def test_features_match_the_definition():
     feat = RandomFeatures(3, 5, 4.0, 2, generator=torch.Generator().manual_seed(1))
     x, t = torch.randn(4, 3, dtype=torch.float64), 0.7
     k = torch.tensor([1.0, 2.0], dtype=torch.float64)
-    phi = torch.cat([torch.ones(1, dtype=torch.float64), torch.sin(2 * math.pi * k * t / 4), torch.cos(2 * math.pi * k * t / 4)])
+    phi = torch.cat([torch.ones(1, dtype=torch.float64), torch.sin(2 * math.pi * k * t / 4),
+                     torch.cos(2 * math.pi * k * t / 4)])
     expected = torch.relu(x @ feat.W_x.T + feat.W_t @ phi + feat.b)
     assert torch.allclose(feat(x, t), expected)
     assert torch.allclose(feat(x, torch.full((4,), t, dtype=torch.float64)), expected)
@@ -73,7 +74,7 @@ def _monte_carlo_moments(data, feat, weighting, n, seed):
 
 def test_moments_agree_with_a_large_monte_carlo_estimate(setup):
     data, feat, quad = setup
-    mom = rf_moments(feat, data, "h2", quad)
+    mom = rf_moments(feat, data, weighting="h2", quad=quad)
     U_mc, V_mc = _monte_carlo_moments(data, feat, "h2", 400_000, 3)
     assert (torch.linalg.norm(mom.U - U_mc) / torch.linalg.norm(U_mc)).item() < 5e-3
     assert (torch.linalg.norm(mom.V - V_mc) / torch.linalg.norm(V_mc)).item() < 2e-2
@@ -90,12 +91,13 @@ def test_moments_equal_the_quadrature_sum_of_the_plain_feature_definition(rows, 
     """
     data = torch.randn(3, 3, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
     feat = RandomFeatures(3, 37, T, K, generator=torch.Generator().manual_seed(6))
-    quad = build_quadrature(3, T0, T, "simpson", 9, K, "gauss_hermite", 4, 0)
+    quad = build_quadrature(3, T0, T, time_rule="simpson", n_time=9, n_frequencies=K, z_rule="gauss_hermite",
+                            z_order=4, n_qmc=0)
     if per_node:
         rotations = torch.linalg.qr(torch.randn(9, 3, 3, generator=torch.Generator().manual_seed(7),
                                                 dtype=torch.float64)).Q
         quad = Quadrature(quad.t, quad.t_weights, quad.z @ rotations.transpose(1, 2), quad.z_weights)
-    mom = rf_moments(feat, data, "h", quad, rows=rows)
+    mom = rf_moments(feat, data, weighting="h", quad=quad, rows=rows)
     U = torch.zeros(37, 37, dtype=torch.float64)
     V = torch.zeros(3, 37, dtype=torch.float64)
     for j, (t, wt) in enumerate(zip(quad.t, quad.t_weights)):
@@ -113,22 +115,26 @@ def test_moments_equal_the_quadrature_sum_of_the_plain_feature_definition(rows, 
 
 
 def test_per_node_qmc_sets_are_independent_reproducible_and_normal():
-    quad = build_quadrature(5, T0, T, "simpson", 33, K, "qmc", 0, 256, seed=11)
-    again = build_quadrature(5, T0, T, "simpson", 33, K, "qmc", 0, 256, seed=11)
-    other = build_quadrature(5, T0, T, "simpson", 33, K, "qmc", 0, 256, seed=12)
+    quad = build_quadrature(5, T0, T, time_rule="simpson", n_time=33, n_frequencies=K, z_rule="qmc", z_order=0,
+                            n_qmc=256, seed=11)
+    again = build_quadrature(5, T0, T, time_rule="simpson", n_time=33, n_frequencies=K, z_rule="qmc", z_order=0,
+                             n_qmc=256, seed=11)
+    other = build_quadrature(5, T0, T, time_rule="simpson", n_time=33, n_frequencies=K, z_rule="qmc", z_order=0,
+                             n_qmc=256, seed=12)
     assert quad.z.shape == (33, 256, 5) and quad.z_weights.shape == (256,)
     assert torch.equal(quad.z, again.z) and not torch.equal(quad.z, other.z)
     assert not torch.equal(quad.z[0], quad.z[1])
     pooled = quad.z.reshape(-1, 5)
     assert pooled.mean(0).abs().max().item() < 0.01 and (pooled.var(0) - 1).abs().max().item() < 0.02
-    shared = build_quadrature(5, T0, T, "simpson", 33, K, "qmc_shared", 0, 256, seed=11)
+    shared = build_quadrature(5, T0, T, time_rule="simpson", n_time=33, n_frequencies=K, z_rule="qmc_shared",
+                              z_order=0, n_qmc=256, seed=11)
     assert shared.z.shape == (256, 5)
 
 
 @pytest.fixture(scope="module")
 def solved(setup):
     data, feat, quad = setup
-    mom = rf_moments(feat, data, "h", quad)
+    mom = rf_moments(feat, data, weighting="h", quad=quad)
     W0 = torch.randn(2, P, generator=torch.Generator().manual_seed(4), dtype=torch.float64) / math.sqrt(P)
     return mom, spectrum(mom.U), W0
 
@@ -180,7 +186,7 @@ def test_excess_loss_decomposition_adds_up_and_matches_y_x_for_two_points(solved
     data, feat, quad = setup
     mom, spec, W0 = solved
     W = flow_weights(spec, mom.V, W0, [1.0, 10.0, math.inf])
-    ex = excess_loss(feat, data, W, "h", quad)
+    ex = excess_loss(feat, data, W, weighting="h", quad=quad)
     L = loss(mom.U, mom.V, mom.c, W)
     assert torch.allclose(ex.direct_loss, L, rtol=1e-10)  # point-by-point loss = moment formula
     assert torch.allclose(ex.normal + ex.tangential, ex.total)

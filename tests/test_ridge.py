@@ -57,7 +57,8 @@ def test_frame_is_orthonormal_and_eigenvalues_match_hessian(dim, ridge_dim):
     fr = ridge_frame(dist, x, 0.3, ridge_dim)
     E = fr.normal
     assert E.shape == (6, dim, dim - ridge_dim)
-    assert torch.allclose(E.transpose(1, 2) @ E, torch.eye(dim - ridge_dim, dtype=torch.float64).expand(6, -1, -1), atol=1e-10)
+    assert torch.allclose(E.transpose(1, 2) @ E, torch.eye(dim - ridge_dim, dtype=torch.float64).expand(6, -1, -1),
+                          atol=1e-10)
     H = dist.hessian(x, 0.3)
     assert torch.allclose(fr.eigenvalues, torch.linalg.eigvalsh(H).flip(1), rtol=1e-9, atol=1e-9)
     # E spans the eigenvectors of the D - d smallest eigenvalues: H E = E diag(lambda_N)
@@ -170,7 +171,7 @@ def test_metrics_of_a_low_rank_set_never_decompose_a_matrix_of_the_ambient_order
     times = [1.0, 0.3]
     states = torch.stack([dist.draw(50, t, torch.Generator().manual_seed(5)) for t in times])
     scms = dict(tol=1e-8, max_iter=500, criterion="relative", method="newton")
-    ds = trajectory_metrics(dist, times, states, 1, scms, 0.5, workers=1)
+    ds = trajectory_metrics(dist, times, states, ridge_dim=1, scms=scms, near_radius=0.5, workers=1)
     assert orders and max(orders) == 3
     assert ds["scms_converged"].values.mean() > 0.9
 
@@ -181,8 +182,8 @@ def test_non_finite_points_are_never_converged(criterion):
     dist = SmoothedEmpirical(named_set("two_mode"))
     good = torch.tensor([[0.3, 0.2], [-0.7, 0.1]], dtype=torch.float64)
     bad = torch.tensor([[float("nan"), 0.0], [1e200, 0.0], [float("inf"), 1.0]], dtype=torch.float64)
-    mixed = scms_project(dist, torch.cat([bad, good]), 0.3, 1, tol=1e-6, max_iter=50, criterion=criterion)
-    alone = scms_project(dist, good, 0.3, 1, tol=1e-6, max_iter=50, criterion=criterion)
+    mixed = scms_project(dist, torch.cat([bad, good]), 0.3, ridge_dim=1, tol=1e-6, max_iter=50, criterion=criterion)
+    alone = scms_project(dist, good, 0.3, ridge_dim=1, tol=1e-6, max_iter=50, criterion=criterion)
     assert not mixed.converged[:3].any() and not mixed.curvature_ok[:3].any()
     assert torch.isnan(mixed.residual[:3]).all() and (mixed.iterations[:3] == 0).all()
     assert torch.equal(mixed.points[3:], alone.points) and mixed.converged[3:].all()

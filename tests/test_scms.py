@@ -23,7 +23,7 @@ def test_scms_agrees_with_sconce_to_1e6(name, t):
     a, h = math.exp(-t), 1 - math.exp(-2 * t)
     x0 = SmoothedEmpirical(data).draw(300, t, torch.Generator().manual_seed(0))
     ref = sconce.SCMSLog(x0.numpy(), a * data, d=1, h=math.sqrt(h), eps=1e-9, max_iter=4000)[:, :, -1]
-    res = scms_project(SmoothedEmpirical(data), x0, t, 1, tol=1e-9, max_iter=4000, criterion="absolute")
+    res = scms_project(SmoothedEmpirical(data), x0, t, ridge_dim=1, tol=1e-9, max_iter=4000, criterion="absolute")
     dist = np.linalg.norm(res.points.numpy() - ref, axis=1)
     assert res.converged.float().mean().item() >= 0.99
     # where the Hessian is numerically isotropic (far from the data: Cov_w ~ 0) the normal frame is
@@ -37,12 +37,12 @@ def test_scms_agrees_with_sconce_to_1e6(name, t):
 @pytest.mark.parametrize("method", ["scms", "newton"])
 def test_fixed_points_are_ridge_points(method):
     dist = SmoothedEmpirical(named_set("thirteen"))
-    res = scms_project(dist, _starts(400), 0.3, 1, tol=1e-8, max_iter=3000, method=method)
+    res = scms_project(dist, _starts(400), 0.3, ridge_dim=1, tol=1e-8, max_iter=3000, method=method)
     ok = res.converged
     assert ok.float().mean().item() > 0.95
     fr = ridge_frame(dist, res.points[ok], 0.3, 1)
     assert bool((fr.relative_residual() < 1e-8).all())
-    again = scms_project(dist, res.points[ok], 0.3, 1, tol=1e-8, max_iter=5)
+    again = scms_project(dist, res.points[ok], 0.3, ridge_dim=1, tol=1e-8, max_iter=5)
     assert bool((again.iterations == 0).all())
     assert torch.equal(again.points, res.points[ok])
 
@@ -50,8 +50,8 @@ def test_fixed_points_are_ridge_points(method):
 def test_newton_lands_on_the_same_ridge_as_plain_scms():
     dist = SmoothedEmpirical(named_set("thirteen"))
     x0 = _starts(500, seed=4)
-    plain = scms_project(dist, x0, 0.3, 1, tol=1e-9, max_iter=4000, criterion="absolute")
-    newton = scms_project(dist, x0, 0.3, 1, tol=1e-9, max_iter=4000, criterion="absolute", method="newton")
+    plain = scms_project(dist, x0, 0.3, ridge_dim=1, tol=1e-9, max_iter=4000, criterion="absolute")
+    newton = scms_project(dist, x0, 0.3, ridge_dim=1, tol=1e-9, max_iter=4000, criterion="absolute", method="newton")
     both = plain.converged & newton.converged
     # same ridge: every Newton fixed point is within 1e-3 of the plain SCMS ridge point set
     d = torch.cdist(newton.points[both], plain.points[both]).min(dim=1).values
@@ -62,7 +62,7 @@ def test_newton_lands_on_the_same_ridge_as_plain_scms():
 def test_two_mode_projection_lands_on_the_axis():
     dist = SmoothedEmpirical(named_set("two_mode"))
     x0 = torch.tensor([[0.5, 0.3], [-1.0, -0.2], [2.0, 0.1]], dtype=torch.float64)
-    res = scms_project(dist, x0, 0.5, 1, tol=1e-10, max_iter=2000)
+    res = scms_project(dist, x0, 0.5, ridge_dim=1, tol=1e-10, max_iter=2000)
     assert bool(res.converged.all())
     assert torch.allclose(res.points[:, 1], torch.zeros(3, dtype=torch.float64), atol=1e-8)
 
@@ -78,6 +78,6 @@ def test_ridge_set_of_two_points_is_the_segment_at_moderate_t():
 def test_unknown_options_are_rejected():
     dist = SmoothedEmpirical(named_set("two_mode"))
     with pytest.raises(ValueError, match="criterion"):
-        scms_project(dist, _starts(2), 0.5, 1, criterion="loose")
+        scms_project(dist, _starts(2), 0.5, ridge_dim=1, criterion="loose")
     with pytest.raises(ValueError, match="method"):
-        scms_project(dist, _starts(2), 0.5, 1, method="magic")
+        scms_project(dist, _starts(2), 0.5, ridge_dim=1, method="magic")

@@ -31,7 +31,8 @@ def test_the_flow_and_gradient_descent_start_from_one_draw_and_w_inf_comes_last(
 def test_configured_quadrature_seeds_its_qmc_points_from_the_run():
     q = {"time_rule": "panels", "n_time": 11, "z_rule": "qmc", "z_order": 3, "n_qmc": 8, "rows": 64}
     got = configured_quadrature(4, 10.0, quadrature=q, t0=1e-3, n_frequencies=8, seed=2, stream="rf-qmc")
-    want = build_quadrature(4, 1e-3, 10.0, "panels", 11, 8, "qmc", 3, 8, derived_seed(2, "rf-qmc") % 2**31)
+    want = build_quadrature(4, 1e-3, 10.0, time_rule="panels", n_time=11, n_frequencies=8, z_rule="qmc", z_order=3,
+                            n_qmc=8, seed=derived_seed(2, "rf-qmc") % 2**31)
     assert torch.equal(got.z, want.z) and torch.equal(got.t, want.t)
     other = configured_quadrature(4, 10.0, quadrature=q, t0=1e-3, n_frequencies=8, seed=3, stream="rf-qmc")
     assert not torch.equal(got.z, other.z)
@@ -50,14 +51,14 @@ def test_the_flow_store_splits_the_excess_at_w_inf():
 
     taus = [1.0, 10.0, math.inf]
     total, normal = np.array([3.0, 2.0, 0.5]), np.array([2.0, 1.0, 0.25])
-    ds = flow_dataset(np.zeros((3, 2, 4)), np.zeros((2, 4)), np.ones(4), total + 1, 1.0,
-                      (total, normal, total - normal), taus, total + 1)
+    ds = flow_dataset(W=np.zeros((3, 2, 4)), W0=np.zeros((2, 4)), eigenvalues=np.ones(4), loss=total + 1, l_star=1.0,
+                      excess=(total, normal, total - normal), taus=taus, direct_loss=total + 1)
     assert float(ds["bias"]) == 0.5 and float(ds["bias_normal"]) == 0.25
     np.testing.assert_array_equal(ds["optimization"].values, [2.5, 1.5, 0.0])
     np.testing.assert_array_equal(ds["optimization_tangential"].values, [0.75, 0.75, 0.0])
     with pytest.raises(ValueError, match="last tau must be inf"):
-        flow_dataset(np.zeros((2, 2, 4)), np.zeros((2, 4)), np.ones(4), total[:2], 1.0,
-                     (total[:2], normal[:2], normal[:2]), taus[:2], total[:2])
+        flow_dataset(W=np.zeros((2, 2, 4)), W0=np.zeros((2, 4)), eigenvalues=np.ones(4), loss=total[:2], l_star=1.0,
+                     excess=(total[:2], normal[:2], normal[:2]), taus=taus[:2], direct_loss=total[:2])
 
 
 def test_the_ridge_of_two_modes_is_their_line():

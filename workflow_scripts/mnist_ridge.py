@@ -17,10 +17,21 @@ project_dims = None if cfg.get("project_dims") is None else resolve_ridge_dims(c
 log.info("effective dimension of the latents (principal directions with variance > 0.01): %d; d* = %s",
          effective_dimension(latents),
          ridge_dims)
-summary = latent_ridge_to_store(snakemake.output[0], latents, run["time"].values, run["states"], ridge_dims,
-                                cfg["gap_thresholds"], cfg["scms"],
-                                provenance("mnist_ridge", {**cfg, "model": snakemake.wildcards.latent}, seed), device,
-                                cfg["block_points"], log, cfg["min_gap"], project_dims)
+summary = latent_ridge_to_store(
+    snakemake.output[0],
+    latents,
+    run["time"].values,
+    run["states"],
+    ridge_dims=ridge_dims,
+    gap_thresholds=cfg["gap_thresholds"],
+    scms=cfg["scms"],
+    attrs=provenance("mnist_ridge", {**cfg, "model": snakemake.wildcards.latent}, seed),
+    device=device,
+    block_points=cfg["block_points"],
+    logger=log,
+    min_gap=cfg["min_gap"],
+    project_dims=project_dims,
+)
 for d in ridge_dims:
     frac = summary["curvature_fraction"].sel(ridge_dim=d).values
     log.info("d* = %d: curvature-satisfied fraction from T to t_min: %s", d, " ".join(f"{f:.2f}" for f in frac))

@@ -12,6 +12,15 @@ cfg, d = snakemake.params.metrics, snakemake.params.ridge_dim
 device = resolve_device(snakemake.params.device)
 points = read_store(snakemake.input.dataset)["points"].values
 run = open_store(snakemake.input.samples)
-rf_metrics_to_store(snakemake.output[0], SmoothedEmpirical(points, device=device), run["time"], run["tau"],
-                    run["states"], d, cfg, provenance("rf_metrics", {"metrics": cfg, "ridge_dim": d}),
-                    cfg["block_points"], log)
+rf_metrics_to_store(
+    snakemake.output[0],
+    SmoothedEmpirical(points, device=device),
+    run["time"],
+    taus=run["tau"],
+    states=run["states"],
+    ridge_dim=d,
+    cfg=cfg,
+    attrs=provenance("rf_metrics", {"metrics": cfg, "ridge_dim": d}),
+    block_points=cfg["block_points"],
+    logger=log,
+)

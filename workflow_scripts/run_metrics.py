@@ -17,8 +17,9 @@ points = read_store(snakemake.input.dataset)["points"].values
 run = open_store(snakemake.input.samples)
 model = load_run_model(snakemake.wildcards.model, points, snakemake.input.checkpoint, device=device, rf_tau=p.rf_tau,
                        ridge_dim=d, controls=p.controls, seed=seed)
-metrics_to_store(snakemake.output[0], SmoothedEmpirical(points, device=device), run, d, cfg,
-                 provenance("run_metrics", {"metrics": cfg, "ridge_dim": d}, seed), model, cfg["block_points"], log)
+metrics_to_store(snakemake.output[0], SmoothedEmpirical(points, device=device), run, ridge_dim=d, cfg=cfg,
+                 attrs=provenance("run_metrics", {"metrics": cfg, "ridge_dim": d},
+                                  seed), model=model, block_points=cfg["block_points"], logger=log)
 with open_store(snakemake.output[0]) as store:
     final_distance = store["nearest_distance"].isel(time=-1).values
 escaped = escaped_count(final_distance, points)

@@ -29,7 +29,7 @@ DEFAULT_MIN_GAP = 1e-6
 GAP_THRESHOLD = "gap_threshold"
 
 
-def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, ridge_dims, batch: int | None = None,
+def multi_dim_metrics(dist: SmoothedEmpirical, x, t: float, *, ridge_dims, batch: int | None = None,
                       min_gap: float = DEFAULT_MIN_GAP) -> dict:
     """Ridge residuals for every d in ``ridge_dims`` from one eigendecomposition per point.
 
@@ -109,7 +109,9 @@ def means_from_sums(sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return np.where(counts > 0, sums / counts, np.nan)
 
 
-def nearest_training(latents, x, memory_elements: int = DEFAULT_MEMORY_ELEMENTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_training(
+    latents, x, memory_elements: int = DEFAULT_MEMORY_ELEMENTS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Index of and distance to the nearest training latent, and the ratio nearest / second nearest.
 
     latents : (n, D); x : (B, D). Returns three (B,) arrays (see :func:`ridgeline.empirical.nearest_points`).
@@ -122,11 +124,21 @@ def nearest_training(latents, x, memory_elements: int = DEFAULT_MEMORY_ELEMENTS)
 
 def _snapshot_metrics(dist, times, states, ridge_dims, min_gap, k: int) -> dict:
     """:func:`multi_dim_metrics` of snapshot ``k``."""
-    return multi_dim_metrics(dist, states[k], times[k], ridge_dims, min_gap=min_gap)
+    return multi_dim_metrics(dist, states[k], times[k], ridge_dims=ridge_dims, min_gap=min_gap)
 
 
-def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scms: dict, logger=log,
-                         min_gap: float = DEFAULT_MIN_GAP, project_dims=None) -> xr.Dataset:
+def latent_ridge_dataset(
+    latents,
+    times,
+    states,
+    *,
+    ridge_dims,
+    gap_thresholds,
+    scms: dict,
+    logger=log,
+    min_gap: float = DEFAULT_MIN_GAP,
+    project_dims=None,
+) -> xr.Dataset:
     """Every ridge metric of a latent sampling run.
 
     Parameters
@@ -149,24 +161,32 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
     t_list = [float(t) for t in times]
     one = partial(_snapshot_metrics, dist, t_list, states, list(ridge_dims), min_gap)
     with Progress(len(t_list), "latent ridge metrics", logger) as bar:
-        per_time = map_items(one, range(len(t_list)), default_workers(states.device),
-                             on_done=partial(bar.item_done, times=t_list))
+        per_time = map_items(
+            one, range(len(t_list)), default_workers(states.device), on_done=partial(bar.item_done, times=t_list)
+        )
     spectra = np.stack([m.pop("cov_eigenvalues") for m in per_time])  # (S, B, D)
     stacked = {name: np.stack([m[name] for m in per_time], axis=1) for name in per_time[0]}  # (k, S, B)
     out = {name: variable(v, (RIDGE_DIM, dims.TIME, dims.SAMPLE), *METRIC_ATTRS[name]) for name, v in stacked.items()}
-    out["cov_eigenvalues"] = variable(spectra, (dims.TIME, dims.SAMPLE, dims.RANK),
-                                      "eigenvalues of Cov_w(x) in descending order", "length^2")
-    out["curvature_fraction"] = variable(stacked["curvature_ok"].mean(-1), (RIDGE_DIM, dims.TIME),
-                                         "fraction of samples with lambda_{d+1} < 0", "1")
-    out["resolved_fraction"] = variable(stacked["resolved"].mean(-1), (RIDGE_DIM, dims.TIME),
-                                        "fraction of samples whose normal frame is resolved", "1")
+    out["cov_eigenvalues"] = variable(
+        spectra, (dims.TIME, dims.SAMPLE, dims.RANK), "eigenvalues of Cov_w(x) in descending order", "length^2"
+    )
+    out["curvature_fraction"] = variable(
+        stacked["curvature_ok"].mean(-1), (RIDGE_DIM, dims.TIME), "fraction of samples with lambda_{d+1} < 0", "1"
+    )
+    out["resolved_fraction"] = variable(
+        stacked["resolved"].mean(-1), (RIDGE_DIM, dims.TIME), "fraction of samples whose normal frame is resolved", "1"
+    )
     for name in ("relative_residual", "scaled_residual"):
         means, counts = gap_filtered_means(stacked[name], stacked["eigengap"], gap_thresholds)
-        out[f"gap_filtered_{name}"] = variable(means, (RIDGE_DIM, dims.TIME, GAP_THRESHOLD),
-                                               f"mean {name} over samples with eigengap > threshold",
-                                               METRIC_ATTRS[name][1])
-    out["gap_filtered_count"] = variable(counts, (RIDGE_DIM, dims.TIME, GAP_THRESHOLD),
-                                         "samples with eigengap > threshold", "1")
+        out[f"gap_filtered_{name}"] = variable(
+            means,
+            (RIDGE_DIM, dims.TIME, GAP_THRESHOLD),
+            f"mean {name} over samples with eigengap > threshold",
+            METRIC_ATTRS[name][1],
+        )
+    out["gap_filtered_count"] = variable(
+        counts, (RIDGE_DIM, dims.TIME, GAP_THRESHOLD), "samples with eigengap > threshold", "1"
+    )
     final, t_final = states[-1], float(times[-1])
     projections, converged = [], []
     for d in ridge_dims:
@@ -174,26 +194,39 @@ def latent_ridge_dataset(latents, times, states, ridge_dims, gap_thresholds, scm
             projections.append(np.full(tuple(final.shape), np.nan))
             converged.append(np.zeros(final.shape[0], bool))
             continue
-        res = scms_project(dist, final, t_final, int(d), **scms)
+        res = scms_project(dist, final, t_final, ridge_dim=int(d), **scms)
         projections.append(res.points.cpu().numpy())
         converged.append(res.converged.cpu().numpy())
     projections = np.stack(projections)
-    out["projection"] = variable(projections, (RIDGE_DIM, dims.SAMPLE, dims.COORD),
-                                 "SCMS projection of the final sample on R_{t_min}", "latent units")
-    out["projection_distance"] = variable(np.linalg.norm(projections - final.cpu().numpy()[None], axis=-1),
-                                          (RIDGE_DIM, dims.SAMPLE), "|x - SCMS(x)| at t_min", "latent units")
+    out["projection"] = variable(
+        projections,
+        (RIDGE_DIM, dims.SAMPLE, dims.COORD),
+        "SCMS projection of the final sample on R_{t_min}",
+        "latent units",
+    )
+    out["projection_distance"] = variable(
+        np.linalg.norm(projections - final.cpu().numpy()[None], axis=-1),
+        (RIDGE_DIM, dims.SAMPLE),
+        "|x - SCMS(x)| at t_min",
+        "latent units",
+    )
     out["projection_converged"] = variable(np.stack(converged), (RIDGE_DIM, dims.SAMPLE), "SCMS converged", "1")
     idx, dist_nn, ratio = nearest_training(latents, final.cpu())
     out["nearest_index"] = variable(idx, (dims.SAMPLE,), "index of the nearest training latent", "1")
-    out["nearest_distance"] = variable(dist_nn, (dims.SAMPLE,), "distance to the nearest training latent",
-                                       "latent units")
+    out["nearest_distance"] = variable(
+        dist_nn, (dims.SAMPLE,), "distance to the nearest training latent", "latent units"
+    )
     out["nearest_ratio"] = variable(ratio, (dims.SAMPLE,), "nearest / second-nearest distance", "1")
     coords = {
         RIDGE_DIM: variable(np.asarray(ridge_dims), (RIDGE_DIM,), "ridge dimension d*", "1"),
         dims.TIME: variable(np.asarray(times, dtype=float), (dims.TIME,), "inference time t", "1"),
         dims.RANK: variable(np.arange(1, spectra.shape[-1] + 1), (dims.RANK,), "eigenvalue rank (1 = largest)", "1"),
-        GAP_THRESHOLD: variable(np.asarray(gap_thresholds, dtype=float), (GAP_THRESHOLD,),
-                                "eigengap threshold (Hessian units)", "1/length^2"),
+        GAP_THRESHOLD: variable(
+            np.asarray(gap_thresholds, dtype=float),
+            (GAP_THRESHOLD,),
+            "eigengap threshold (Hessian units)",
+            "1/length^2",
+        ),
     }
     return xr.Dataset(out, coords=coords)
 

@@ -14,7 +14,7 @@ from .ridge import DEFAULT_MIN_GAP, gap_filtered_sums, latent_ridge_dataset, mea
 log = logging.getLogger(__name__)
 
 
-def latent_ridge_to_store(path, latents, times, states, ridge_dims, gap_thresholds, scms: dict, attrs: dict,
+def latent_ridge_to_store(path, latents, times, states, *, ridge_dims, gap_thresholds, scms: dict, attrs: dict,
                           device=None, block_points: int = DEFAULT_BLOCK_POINTS, logger=log,
                           min_gap: float = DEFAULT_MIN_GAP, project_dims=None):
     """The latent ridge analysis (:func:`ridgeline.latent.ridge.latent_ridge_dataset`) in blocks of samples.
@@ -35,14 +35,34 @@ def latent_ridge_to_store(path, latents, times, states, ridge_dims, gap_threshol
     per_block = max(1, int(block_points) // max(1, states.shape[0]))
     measure = partial(_latent_block, latents, times, states, ridge_dims, gap_thresholds, scms, min_gap, project_dims,
                       device, logger)
-    return write_in_blocks(path, states.shape[1], per_block, measure, _LatentTotals(gap_thresholds),
-                            all_coordinates, attrs, "latent ridge", logger)
+    return write_in_blocks(
+        path,
+        states.shape[1],
+        per_block=per_block,
+        measure=measure,
+        totals=_LatentTotals(gap_thresholds),
+        coords=all_coordinates,
+        attrs=attrs,
+        label="latent ridge",
+        logger=logger,
+    )
 
 
-def _latent_block(latents, times, states, ridge_dims, gap_thresholds, scms, min_gap, project_dims, device, logger,
-                  block) -> xr.Dataset:
+def _latent_block(
+    latents, times, states, ridge_dims, gap_thresholds, scms, min_gap, project_dims, device, logger, block
+) -> xr.Dataset:
     x = torch.as_tensor(np.asarray(states[:, block]), dtype=torch.float64, device=device)
-    return latent_ridge_dataset(latents, times, x, ridge_dims, gap_thresholds, scms, logger, min_gap, project_dims)
+    return latent_ridge_dataset(
+        latents,
+        times,
+        x,
+        ridge_dims=ridge_dims,
+        gap_thresholds=gap_thresholds,
+        scms=scms,
+        logger=logger,
+        min_gap=min_gap,
+        project_dims=project_dims,
+    )
 
 
 class _LatentTotals:
@@ -58,7 +78,12 @@ class _LatentTotals:
 
     def add(self, ds: xr.Dataset) -> None:
         if self.templates is None:  # the totals take the first block's dimensions and attributes
-            names = ["curvature_fraction", "resolved_fraction", "gap_filtered_count", *(f"gap_filtered_{r}" for r in self.RESIDUALS)]
+            names = [
+                "curvature_fraction",
+                "resolved_fraction",
+                "gap_filtered_count",
+                *(f"gap_filtered_{r}" for r in self.RESIDUALS),
+            ]
             self.templates = {name: ds[name].variable for name in names}
             self.coords = all_coordinates(ds)
         self.n += ds.sizes[dims.SAMPLE]
@@ -71,9 +96,14 @@ class _LatentTotals:
 
     def dataset(self) -> xr.Dataset:
         """curvature_fraction, resolved_fraction, gap_filtered_<residual> and gap_filtered_count over all samples."""
-        values = {"curvature_fraction": self.curvature / self.n, "resolved_fraction": self.resolved / self.n,
-                  "gap_filtered_count": self.counts}
-        values.update({f"gap_filtered_{name}": means_from_sums(self.sums[name], self.counts)
-                       for name in self.RESIDUALS})
-        return xr.Dataset({name: self.templates[name].copy(data=value) for name, value in values.items()},
-                          coords=self.coords)
+        values = {
+            "curvature_fraction": self.curvature / self.n,
+            "resolved_fraction": self.resolved / self.n,
+            "gap_filtered_count": self.counts,
+        }
+        values.update(
+            {f"gap_filtered_{name}": means_from_sums(self.sums[name], self.counts) for name in self.RESIDUALS}
+        )
+        return xr.Dataset(
+            {name: self.templates[name].copy(data=value) for name, value in values.items()}, coords=self.coords
+        )

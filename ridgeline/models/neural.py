@@ -174,7 +174,7 @@ def dsm_loss(module: ScoreMLP, x0, t, z, weighting: str, time_sampling: str = "l
     return (weight * (module(xt, t) - z) ** 2).mean()
 
 
-def train_neural_score(module, data, weighting="1", steps=10000, batch_size=512, lr=1e-3,
+def train_neural_score(module, data, *, weighting="1", steps=10000, batch_size=512, lr=1e-3,
                        generator=None, logger=log, checkpoints=(), on_checkpoint=None,
                        time_sampling: str = "log_uniform") -> np.ndarray:
     """Train ``module`` in place with Adam on denoising score matching; returns losses (steps,).

@@ -64,7 +64,7 @@ def _mlp(widths) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def train_vae(images, latent=32, hidden=(400, 200), epochs=30, batch_size=128, lr=1e-3, generator=None,
+def train_vae(images, *, latent_dim=32, hidden=(400, 200), epochs=30, batch_size=128, lr=1e-3, generator=None,
               device=None, logger=log):
     """Train a :class:`VAE` on images (n, 784) in [0, 1] (float32 on ``device``).
 
@@ -72,6 +72,7 @@ def train_vae(images, latent=32, hidden=(400, 200), epochs=30, batch_size=128, l
     ``generator`` (CPU) fixes the initial weights, the batch order and the noise.
     """
     x = torch.as_tensor(images, dtype=torch.float32, device=device)
+    latent = int(latent_dim)
     model = VAE(latent, hidden, x.shape[1], generator=generator).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     n = x.shape[0]

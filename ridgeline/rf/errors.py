@@ -35,7 +35,7 @@ class ExcessLoss:
     direct_loss: torch.Tensor
 
 
-def excess_loss(features, data, W: torch.Tensor, weighting: str, quad: Quadrature, ridge_dim: int = 1,
+def excess_loss(features, data, W: torch.Tensor, *, weighting: str, quad: Quadrature, ridge_dim: int = 1,
                 rows: int = 8192, logger=None) -> ExcessLoss:
     """Excess loss of readouts W (G, D, p) split along the ridge frames of p_t."""
     W = W.to(features.device, torch.float64)
@@ -43,12 +43,33 @@ def excess_loss(features, data, W: torch.Tensor, weighting: str, quad: Quadratur
     def readout_means(blk):
         return torch.einsum("rp,gdp->grd", blk.features(features), W)
 
-    return excess_loss_split(readout_means, W.shape[0], data, weighting, quad, ridge_dim, rows, logger,
-                             f"RF excess loss (w_SM={weighting})", features.device)
+    return excess_loss_split(
+        readout_means,
+        W.shape[0],
+        data,
+        weighting=weighting,
+        quad=quad,
+        ridge_dim=ridge_dim,
+        rows=rows,
+        logger=logger,
+        label=f"RF excess loss (w_SM={weighting})",
+        device=features.device,
+    )
 
 
-def excess_loss_split(posterior_means, n_models: int, data, weighting: str, quad: Quadrature, ridge_dim: int = 1,
-                      rows: int = 8192, logger=None, label: str = "excess loss", device=None) -> ExcessLoss:
+def excess_loss_split(
+    posterior_means,
+    n_models: int,
+    data,
+    *,
+    weighting: str,
+    quad: Quadrature,
+    ridge_dim: int = 1,
+    rows: int = 8192,
+    logger=None,
+    label: str = "excess loss",
+    device=None,
+) -> ExcessLoss:
     """Excess loss of G score models, each split along the ridge frames of p_t at the quadrature points.
 
     Parameters

@@ -15,7 +15,7 @@ from ..metrics import CLASSES, classify_final_samples, frame_metrics, near_point
 log = logging.getLogger(__name__)
 
 
-def rf_metrics_to_store(path, dist, times, taus: xr.DataArray, states, ridge_dim: int, cfg: dict, attrs: dict,
+def rf_metrics_to_store(path, dist, times, *, taus: xr.DataArray, states, ridge_dim: int, cfg: dict, attrs: dict,
                         block_points: int = DEFAULT_BLOCK_POINTS, logger=log):
     """Residuals at every snapshot and final-sample counts and classes of every tau of an RF run, in blocks.
 
@@ -37,8 +37,9 @@ def rf_metrics_to_store(path, dist, times, taus: xr.DataArray, states, ridge_dim
     per_block = max(1, int(block_points) // max(1, n_tau * n_time))
     totals = _RFTotals(n_tau, dist.n, cfg["near_radius"])
     measure = partial(_rf_block, dist, times, states, ridge_dim, cfg)
-    coords = partial(_fixed_coordinates, {"tau": taus, dims.TIME: times})  # DataArrays keep their attributes
-    write_in_blocks(path, n, per_block, measure, totals, coords, attrs, "rf metrics", logger)
+    coords = partial(_fixed_coordinates, {dims.TAU: taus, dims.TIME: times})  # DataArrays keep their attributes
+    write_in_blocks(path, n, per_block=per_block, measure=measure, totals=totals, coords=coords, attrs=attrs,
+                    label="rf metrics", logger=logger)
     for tau, counts in zip(np.asarray(taus), totals.classes):
         logger.info("tau=%g: %s", tau, dict(zip(CLASSES, counts.tolist())))
     return path
@@ -62,11 +63,11 @@ class _RFTotals:
 
     def dataset(self) -> xr.Dataset:
         return xr.Dataset({
-            "count_near_point": variable(self.near, ("tau", dims.TRAIN),
+            "count_near_point": variable(self.near, (dims.TAU, dims.TRAIN),
                                          f"final samples within {self.near_radius} of x_i"),
-            "class_count": variable(self.classes, ("tau", "class"),
+            "class_count": variable(self.classes, (dims.TAU, dims.CLASS),
                                     "final samples near a point / inter-mode on the ridge / off-ridge"),
-        }, coords={"class": np.asarray(CLASSES)})
+        }, coords={dims.CLASS: np.asarray(CLASSES)})
 
 
 def _rf_block(dist, times, states, ridge_dim, cfg, block: slice) -> xr.Dataset:
@@ -79,24 +80,49 @@ def _rf_block(dist, times, states, ridge_dim, cfg, block: slice) -> xr.Dataset:
         for name in residual:
             residual[name][:, k] = m[name].reshape(n_tau, b)
     final, cls, points = x[:, -1], cfg["classify"], dist.data.cpu()
-    out = [classify_final_samples(points, final[g], cls["time"], ridge_dim, cfg["near_radius"], cls["tube_radius"],
-                                  cfg["scms"]) for g in range(n_tau)]
-    per_tau = ("tau", dims.SAMPLE)
-    return xr.Dataset({
-        "label": variable(np.stack([o["label"] for o in out]), per_tau, "class index of the final sample"),
-        "ridge_position": variable(np.stack([o["projection"] for o in out]), (*per_tau, dims.COORD),
-                                   "projection of the final sample on the reference ridge", "length"),
-        "ridge_distance": variable(np.stack([o["ridge_distance"] for o in out]), per_tau,
-                                   "distance of the final sample to the reference ridge", "length"),
-        "final": variable(final.cpu().numpy(), (*per_tau, dims.COORD), "final sample", "length"),
-        "scaled_residual": variable(residual["scaled_residual"], ("tau", dims.TIME, dims.SAMPLE),
-                                    "h_t-scaled ridge residual", "length"),
-        "relative_residual": variable(residual["relative_residual"], ("tau", dims.TIME, dims.SAMPLE),
-                                      "relative ridge residual |E^T g|/|g|"),
-        "curvature_ok": variable(residual["curvature_ok"].astype(bool), ("tau", dims.TIME, dims.SAMPLE),
-                                 "curvature condition holds"),
-        "block_count_near_point": variable(np.stack([near_point_counts(points, final[g].cpu(), cfg["near_radius"])
-                                                     for g in range(n_tau)]), ("tau", dims.TRAIN), "counts"),
-        "block_class_count": variable(np.stack([o["counts"] for o in out]), ("tau", "class"), "counts"),
-    })
-
+    out = [
+        classify_final_samples(
+            points,
+            final[g],
+            t_c=cls["time"],
+            ridge_dim=ridge_dim,
+            near_radius=cfg["near_radius"],
+            tube_radius=cls["tube_radius"],
+            scms=cfg["scms"],
+        )
+        for g in range(n_tau)
+    ]
+    per_tau = (dims.TAU, dims.SAMPLE)
+    return xr.Dataset(
+        {
+            "label": variable(np.stack([o["label"] for o in out]), per_tau, "class index of the final sample"),
+            "ridge_position": variable(
+                np.stack([o["projection"] for o in out]),
+                (*per_tau, dims.COORD),
+                "projection of the final sample on the reference ridge",
+                "length",
+            ),
+            "ridge_distance": variable(
+                np.stack([o["ridge_distance"] for o in out]),
+                per_tau,
+                "distance of the final sample to the reference ridge",
+                "length",
+            ),
+            "final": variable(final.cpu().numpy(), (*per_tau, dims.COORD), "final sample", "length"),
+            "scaled_residual": variable(
+                residual["scaled_residual"], (dims.TAU, dims.TIME, dims.SAMPLE), "h_t-scaled ridge residual", "length"
+            ),
+            "relative_residual": variable(
+                residual["relative_residual"], (dims.TAU, dims.TIME, dims.SAMPLE), "relative ridge residual |E^T g|/|g|"
+            ),
+            "curvature_ok": variable(
+                residual["curvature_ok"].astype(bool), (dims.TAU, dims.TIME, dims.SAMPLE), "curvature condition holds"
+            ),
+            "block_count_near_point": variable(
+                np.stack([near_point_counts(points, final[g].cpu(), cfg["near_radius"]) for g in range(n_tau)]),
+                (dims.TAU, dims.TRAIN),
+                "counts",
+            ),
+            "block_class_count": variable(np.stack([o["counts"] for o in out]), (dims.TAU, dims.CLASS), "counts"),
+        }
+    )

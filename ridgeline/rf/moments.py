@@ -105,7 +105,7 @@ def symmetrize_upper(U: torch.Tensor) -> torch.Tensor:
     return torch.triu(U) + torch.triu(U, 1).T
 
 
-def rf_moments(features, data, weighting: str, quad: Quadrature, rows: int = 8192, logger=log) -> RFMoments:
+def rf_moments(features, data, *, weighting: str, quad: Quadrature, rows: int = 8192, logger=log) -> RFMoments:
     """Accumulate U, V, c and L* over the quadrature in chunks of about ``rows`` points."""
     data = torch.as_tensor(data, dtype=torch.float64, device=features.device)
     exact = SmoothedEmpirical(data)

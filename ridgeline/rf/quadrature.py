@@ -92,12 +92,33 @@ def configured_quadrature(dim: int, T: float, *, quadrature: dict, t0: float, n_
     from ..runtime import derived_seed
 
     q = quadrature
-    return build_quadrature(dim, t0, T, q["time_rule"], q["n_time"], n_frequencies, q["z_rule"], q["z_order"],
-                            q["n_qmc"], derived_seed(seed, stream) % 2**31)
+    return build_quadrature(
+        dim,
+        t0,
+        T,
+        time_rule=q["time_rule"],
+        n_time=q["n_time"],
+        n_frequencies=n_frequencies,
+        z_rule=q["z_rule"],
+        z_order=q["z_order"],
+        n_qmc=q["n_qmc"],
+        seed=derived_seed(seed, stream) % 2**31,
+    )
 
 
-def build_quadrature(dim: int, t0: float, T: float, time_rule: str, n_time: int, n_frequencies: int,
-                     z_rule: str, z_order: int, n_qmc: int, seed: int = 0) -> Quadrature:
+def build_quadrature(
+    dim: int,
+    t0: float,
+    T: float,
+    *,
+    time_rule: str,
+    n_time: int,
+    n_frequencies: int,
+    z_rule: str,
+    z_order: int,
+    n_qmc: int,
+    seed: int = 0,
+) -> Quadrature:
     """The (t, z) rule of docs/science.md 4b from config-level choices.
 
     time_rule : "simpson" (n_time uniform nodes) or "panels" (Gauss-Legendre, see :func:`panel_rule`).

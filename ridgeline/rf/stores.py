@@ -8,7 +8,7 @@ from .. import dims
 from ..io import variable
 
 
-def flow_dataset(W, W0, eigenvalues, loss, l_star: float, excess, taus, direct_loss) -> xr.Dataset:
+def flow_dataset(*, W, W0, eigenvalues, loss, l_star: float, excess, taus, direct_loss) -> xr.Dataset:
     """The store of a closed-form flow (rule rf_flow): W(tau) for every tau, the loss table, and the
     split of the excess loss into the architectural bias (at tau = inf, the last tau) and the
     optimization error L(W(tau)) - L(W_inf), each with its normal and tangential parts.
@@ -22,7 +22,7 @@ def flow_dataset(W, W0, eigenvalues, loss, l_star: float, excess, taus, direct_l
     if not np.isinf(taus[-1]):
         raise ValueError(f"the last tau must be inf (W_inf, the architectural bias), got {taus[-1]}")
     total, normal, tangential = (np.asarray(v) for v in excess)
-    TAU, F, unit = "tau", "feature", "length^2"
+    TAU, F, unit = dims.TAU, dims.FEATURE, "length^2"
     data = {
         "W": variable(W, (TAU, dims.COORD, F), "readout W(tau)"),
         "W0": variable(W0, (dims.COORD, F), "initial readout W_0 = A_0 / sqrt(p)"),
@@ -42,15 +42,15 @@ def flow_dataset(W, W0, eigenvalues, loss, l_star: float, excess, taus, direct_l
     return xr.Dataset(data, coords={TAU: variable(np.asarray(taus), (TAU,), "gradient-flow time tau")})
 
 
-def gd_dataset(taus, gap, moved, steps, top_eigenvalue: float, eta: float) -> xr.Dataset:
+def gd_dataset(*, taus, gap, moved, steps, top_eigenvalue: float, eta: float) -> xr.Dataset:
     """The store of plain gradient descent against the closed-form flow (rule rf_gd), on ``tau`` (G,)."""
     return xr.Dataset(
         {
-            "gap": variable(np.asarray(gap), ("tau",), "|A_GD - A_flow| (Frobenius)"),
-            "moved": variable(np.asarray(moved), ("tau",), "|A_flow(tau) - A_0| (Frobenius)"),
-            "steps": variable(np.asarray(steps), ("tau",), "GD steps"),
+            "gap": variable(np.asarray(gap), (dims.TAU,), "|A_GD - A_flow| (Frobenius)"),
+            "moved": variable(np.asarray(moved), (dims.TAU,), "|A_flow(tau) - A_0| (Frobenius)"),
+            "steps": variable(np.asarray(steps), (dims.TAU,), "GD steps"),
             "top_eigenvalue": variable(float(top_eigenvalue), (), "largest eigenvalue of U / p"),
         },
-        coords={"tau": variable(np.asarray(taus), ("tau",), "gradient-flow time tau = eta * steps / D")},
+        coords={dims.TAU: variable(np.asarray(taus), (dims.TAU,), "gradient-flow time tau = eta * steps / D")},
         attrs={"eta": eta},
     )
