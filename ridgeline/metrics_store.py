@@ -150,3 +150,35 @@ class _Totals:
             "class_count": variable(self.classes, (dims.CLASS,), "final samples per class"),
         }
         return xr.Dataset(data, coords={dims.CLASS: np.asarray(CLASSES)})
+
+
+def metrics_stage(path, points, run, checkpoint, *, model: str, metrics: dict, ridge_dim: int, rf_tau: float,
+                  controls: dict, seed: int, device=None, logger=log):
+    """Measure the sample store ``run`` of (dataset, ``model``, ``seed``) into the store ``path``
+    (:func:`metrics_to_store`), and warn about samples that escaped.
+
+    Parameters
+    ----------
+    points : (n, D) training points. run : the opened sample store. metrics : the ``metrics`` config
+        section with ``tube_scale``. The other arguments as in :func:`ridgeline.sample_runs.sample_stage`.
+    """
+    from .controls import load_run_model
+    from .empirical import SmoothedEmpirical
+    from .io import open_store
+    from .metrics import ESCAPE_DIAMETERS, escaped_count
+    from .provenance import provenance
+
+    score = load_run_model(model, points, checkpoint, device=device, rf_tau=rf_tau, ridge_dim=ridge_dim,
+                           controls=controls, seed=seed)
+    metrics_to_store(path, SmoothedEmpirical(points, device=device), run, ridge_dim=ridge_dim, cfg=metrics,
+                     attrs=provenance("run_metrics", {"metrics": metrics, "ridge_dim": ridge_dim}, seed), model=score,
+                     block_points=metrics["block_points"], logger=logger)
+    with open_store(path) as store:
+        final_distance = store["nearest_distance"].isel(time=-1).values
+    escaped = escaped_count(final_distance, points)
+    if escaped:
+        logger.warning("%d of %d samples ended more than %g data diameters from every training point: the %s score "
+                       "let them escape. Medians and the figures are robust to them; means over samples are not "
+                       "(docs/benchmarks.md, 'Neural score: the stationary skip'; benchmarks/sample_extremes.py shows when they left).",
+                       escaped, final_distance.size, ESCAPE_DIAMETERS, model)
+    return path
