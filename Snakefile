@@ -47,6 +47,31 @@ include: "rules/figures.smk"
 include: "rules/mnist.smk"
 
 
+# Jobs of a second or two (reading or summarizing stores, figures) run where Snakemake runs, not
+# through a cluster's queue; no effect on a local run.
+localrules:
+    all,
+    prepare_dataset,
+    import_samples,
+    aggregate,
+    aggregate_rf,
+    aggregate_mnist,
+    aggregate_sweep,
+    checks,
+    controls,
+    mnist_checks,
+    align_vs_loss,
+    figure_reach_align_slide,
+    figure_phases,
+    figure_rf,
+    figure_rf_segment,
+    figure_gd_vs_flow,
+    figure_neural_vs_rf,
+    figure_neural_sweep,
+    figure_align_vs_loss,
+    figure_mnist,
+
+
 rule all:
     default_target: True
     input:

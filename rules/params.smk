@@ -167,18 +167,28 @@ def stage_device(stage):
 
 
 def gpu_request(stage):
-    """1 when ``stage`` runs on CUDA (its device names cuda, or is auto and CUDA is present), else 0.
+    """The ``gpu`` resource of ``stage``'s jobs, decided when a job is scheduled (a function of its
+    wildcards): 1 when the stage's device names CUDA; with ``device: auto``, 1 when jobs run on this
+    machine (the local executor) and it has CUDA, else 0.
 
-    GPU-heavy rules declare ``resources: gpu=gpu_request(rule)``, so ``--resources gpu=N`` caps
-    how many of them share the GPUs at once, and a stage moved to the CPU with ``stage_devices``
-    asks for none.
+    GPU-heavy rules declare ``resources: gpu=gpu_request(rule)``, so ``--resources gpu=N`` caps how
+    many of them share this machine's GPUs, and a stage moved to the CPU with ``stage_devices`` asks
+    for none. Jobs submitted to a cluster ask for no GPU from here: the submitting host's hardware
+    says nothing about the node; the GPU profile (profiles/slurm-gpu) requests them per rule, and
+    ``device: auto`` picks the device inside the job, where it runs.
     """
-    device = stage_device(stage)
-    if device != "auto":
-        return int(device.startswith("cuda"))
-    import torch  # seconds to import: only when the answer needs it
 
-    return int(torch.cuda.is_available())
+    def request(wildcards):
+        device = stage_device(stage)
+        if device != "auto":
+            return int(device.startswith("cuda"))
+        if workflow.remote_exec or not workflow.local_exec:
+            return 0
+        import torch  # seconds to import: only when the answer needs it
+
+        return int(torch.cuda.is_available())
+
+    return request
 
 
 def mnist_experiment(wildcards):

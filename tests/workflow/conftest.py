@@ -32,20 +32,21 @@ def _default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def snakemake(project: Path, *args, config: Path | None = None, check=True, popen=False):
+def snakemake(project: Path, *args, config: Path | None = None, check=True, popen=False, env=None,
+              timeout: float = 900):
     """Run snakemake in ``project`` with its own library copy first on the import path.
 
     ``args`` (targets, options) come before ``--configfile``, which would read a target after it
-    as one more configuration file.
+    as one more configuration file. ``env``: the environment to start from (default: this one).
     """
-    env = dict(os.environ, PYTHONPATH=str(project), PYTHONUNBUFFERED="1")
+    env = dict(env or os.environ, PYTHONPATH=str(project), PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2",
            "--configfile", str(config or project / "config" / "test.yaml")]
     if popen:
         log = open(project / "snakemake_console.log", "w")
         return subprocess.Popen(cmd, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True, preexec_fn=_default_sigint)
-    out = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    out = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=timeout)
     if check and out.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}")
     return out
