@@ -4,7 +4,8 @@ Problems (ridge dimension 1, stopping rule |E E^T grad log p_t| < 1e-7, sconce's
 criterion, at most 5,000 iterations; starting points drawn from p_t itself):
 - 2d: the 13-point 2D set, p_t at t = 0.3, 10,000 points;
 - d32: 200 random modes in D = 32 (spacing 4), p_t at t = 0.3, 2,000 points.
-sconce: `sconce.EucSCMS.SCMSLog` with bandwidth sqrt(h_t) on a_t x_i.
+sconce: `sconce.EucSCMS.SCMSLog` with bandwidth sqrt(h_t) on a_t x_i. ridgeline: plain SCMS and
+Newton steps with full frames, and plain SCMS with tracked and with truncated frames.
 
 Usage: python benchmarks/bench_scms.py [--problems 2d d32] [--out benchmarks/results/scms.json]
 """
@@ -31,12 +32,13 @@ def starting_points(data: np.ndarray, t: float, n: int, seed: int = 0) -> torch.
     return SmoothedEmpirical(data).draw(n, t, torch.Generator().manual_seed(seed))
 
 
-def run_ridgeline(data, x0, t, tol, max_iter, method, repeats=3):
+def run_ridgeline(data, x0, t, tol, max_iter, method, frames="full", repeats=3):
     dist = SmoothedEmpirical(data)
     best, res = math.inf, None
     for _ in range(repeats):
         start = time.perf_counter()
-        res = scms_project(dist, x0, t, ridge_dim=1, tol=tol, max_iter=max_iter, criterion="absolute", method=method)
+        res = scms_project(dist, x0, t, ridge_dim=1, tol=tol, max_iter=max_iter, criterion="absolute", method=method,
+                           frames=frames)
         best = min(best, time.perf_counter() - start)
     return best, res
 
@@ -62,10 +64,10 @@ def compare(name, args):
     x0 = starting_points(data, args.t, n_points)
     t_ref, ref = run_sconce(data, x0, args.t, args.tol, args.max_iter)
     rows = {"sconce-scms SCMSLog": {"seconds": t_ref}}
-    for method in ("scms", "newton"):
-        seconds, res = run_ridgeline(data, x0, args.t, args.tol, args.max_iter, method)
+    for method, frames in (("scms", "full"), ("newton", "full"), ("scms", "tracked"), ("scms", "truncated")):
+        seconds, res = run_ridgeline(data, x0, args.t, args.tol, args.max_iter, method, frames)
         gap = np.linalg.norm(res.points.numpy() - ref, axis=1)
-        rows[f"ridgeline {method}"] = {
+        rows[f"ridgeline {method}" + ("" if frames == "full" else f" ({frames} frames)")] = {
             "seconds": seconds,
             "speedup": t_ref / seconds,
             "agree_1e-6": float(np.mean(gap < 1e-6)),

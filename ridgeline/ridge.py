@@ -11,8 +11,35 @@ import torch
 from .empirical import KernelMoments, SmoothedEmpirical
 
 
+def project_onto(basis: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Q Q^T v for orthonormal (or zero) columns Q (B, D, k) and vectors v (B, D); shape (B, D)."""
+    return (basis @ (basis.transpose(1, 2) @ v[:, :, None]))[:, :, 0]
+
+
+class FrameResiduals:
+    """The residuals every frame shares, from its ``normal_part``, ``score`` (B, D) and ``h`` (B, 1)."""
+
+    def tangent_part(self, v: torch.Tensor) -> torch.Tensor:
+        """P_T v = v - E E^T v; shape (B, D)."""
+        return v - self.normal_part(v)
+
+    def residual(self) -> torch.Tensor:
+        """Ridge residual r_t(x) = |E^T grad log p_t(x)|; shape (B,)."""
+        return self.normal_part(self.score).norm(dim=1)
+
+    def scaled_residual(self) -> torch.Tensor:
+        """h_t * r_t(x), a length comparable across t; shape (B,)."""
+        return self.h[:, 0] * self.residual()
+
+    def relative_residual(self) -> torch.Tensor:
+        """|E^T g| / |g| in [0, 1]; 0 where the score vanishes, NaN where it is not finite; shape (B,)."""
+        g = self.score.norm(dim=1)
+        ratio = torch.where(g > 0, self.residual() / g.clamp_min(1e-300), torch.zeros_like(g))
+        return torch.where(torch.isfinite(g), ratio, torch.full_like(g, float("nan")))
+
+
 @dataclass
-class RidgeFrame:
+class RidgeFrame(FrameResiduals):
     """Local ridge geometry at B query points (all float64).
 
     Attributes
@@ -36,25 +63,11 @@ class RidgeFrame:
 
     def normal_part(self, v: torch.Tensor) -> torch.Tensor:
         """P_N v = E E^T v for vectors v of shape (B, D)."""
-        return (self.normal @ (self.normal.transpose(1, 2) @ v[:, :, None]))[:, :, 0]
-
-    def tangent_part(self, v: torch.Tensor) -> torch.Tensor:
-        """P_T v = v - E E^T v; shape (B, D)."""
-        return v - self.normal_part(v)
+        return project_onto(self.normal, v)
 
     def residual(self) -> torch.Tensor:
         """Ridge residual r_t(x) = |E^T grad log p_t(x)|; shape (B,)."""
         return (self.normal.transpose(1, 2) @ self.score[:, :, None]).norm(dim=(1, 2))
-
-    def scaled_residual(self) -> torch.Tensor:
-        """h_t * r_t(x), a length comparable across t; shape (B,)."""
-        return self.h[:, 0] * self.residual()
-
-    def relative_residual(self) -> torch.Tensor:
-        """|E^T g| / |g| in [0, 1]; 0 where the score vanishes, NaN where it is not finite; shape (B,)."""
-        g = self.score.norm(dim=1)
-        ratio = torch.where(g > 0, self.residual() / g.clamp_min(1e-300), torch.zeros_like(g))
-        return torch.where(torch.isfinite(g), ratio, torch.full_like(g, float("nan")))
 
     def curvature_ok(self) -> torch.Tensor:
         """lambda_{d+1} < 0; shape (B,), bool."""
@@ -64,6 +77,18 @@ class RidgeFrame:
         """beta = lambda_d - lambda_{d+1}; shape (B,)."""
         d = self.ridge_dim
         return self.eigenvalues[:, d - 1] - self.eigenvalues[:, d]
+
+    def defined(self, min_gap: float = 1e-9) -> torch.Tensor:
+        """Where the frame is determined: dimensionless eigengap h_t (lambda_d - lambda_{d+1}) above
+        ``min_gap``; elsewhere the tangent is an arbitrary choice among equal eigenvalues (e.g. a
+        point whose posterior sits on one training point: Cov_w = 0). Shape (B,), bool."""
+        return self.h[:, 0] * self.eigengap() > min_gap
+
+    def newton_step(self) -> torch.Tensor:
+        """-E diag(1/lambda_N) E^T g, the Newton step in the normal space; shape (B, D)."""
+        lam_n = self.eigenvalues.flip(1)[:, : self.normal.shape[2]]  # ascending: the normal eigenvalues
+        coef = self.normal.transpose(1, 2) @ self.score[:, :, None]
+        return -(self.normal @ (coef / lam_n[:, :, None]))[:, :, 0]
 
 
 #: Largest order that torch's CUDA ``eigh`` decomposes in one batched cuSOLVER call. Above it,

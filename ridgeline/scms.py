@@ -6,11 +6,14 @@ ridge points. Converged points are frozen, so each iteration only touches the ac
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 
 from .empirical import SmoothedEmpirical
 from .ridge import RidgeFrame, ridge_frame
+from .tangent_tracking import DEFAULT_ANGLE_TOL, initial_block, track_tangent
+from .truncated_frames import DEFAULT_WEIGHT_TOL, truncated_frame
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +65,8 @@ def scms_step(frame: RidgeFrame, method: str, newton_below: float) -> torch.Tens
         return step
     if method != "newton":
         raise ValueError(f"unknown SCMS method '{method}'; choose 'scms' or 'newton'")
-    k = frame.normal.shape[2]
-    lam_n = frame.eigenvalues.flip(1)[:, :k]  # ascending: the normal eigenvalues
-    coef = frame.normal.transpose(1, 2) @ frame.score[:, :, None]
-    newton = -(frame.normal @ (coef / lam_n[:, :, None]))[:, :, 0]
-    use = (lam_n.max(dim=1).values < 0) & (frame.relative_residual() < newton_below)
-    return torch.where(use[:, None], newton, step)
+    use = frame.curvature_ok() & (frame.relative_residual() < newton_below)
+    return torch.where(use[:, None], frame.newton_step(), step)
 
 
 def scms_project(
@@ -81,6 +80,8 @@ def scms_project(
     method: str = "scms",
     newton_below: float = 1e-2,
     batch: int | None = None,
+    weight_tol: float | None = None,
+    frames: str = "full",
 ) -> SCMSResult:
     """Project points onto the ridge R_t^d by SCMS.
 
@@ -94,6 +95,13 @@ def scms_project(
     method : ``scms`` (plain) or ``newton`` (Newton steps in the normal space near the ridge).
     batch : query points iterated together (default: as many as keep batch x D x D within the
         distribution's memory budget, at most 65,536).
+    frames : ``full`` (every iteration decomposes Cov_w: the reference), ``truncated`` (frames
+        from the points whose weights leave at most ``weight_tol`` of the mass out,
+        :mod:`ridgeline.truncated_frames`) or ``tracked`` (the tangent followed by subspace
+        iteration, :mod:`ridgeline.tangent_tracking`; method ``scms`` only). Wherever a point
+        stops, ``tracked`` judges it with the full decomposition. The score and the steps are
+        always exact.
+    weight_tol : the dropped mass per query of ``truncated`` frames (default 1e-14).
     """
     if criterion not in CRITERIA:
         raise ValueError(f"unknown SCMS criterion '{criterion}'; choose one of {CRITERIA}")
@@ -105,9 +113,17 @@ def scms_project(
     iterations = torch.zeros(n, dtype=torch.int64, device=x.device)
     residual = torch.full((n,), float("inf"), dtype=x.dtype, device=x.device)
     gap = torch.zeros_like(residual)
-    for sub in torch.arange(n, device=x.device).split(batch):
-        _iterate(dist, x, sub, t, ridge_dim, tol, max_iter, criterion, method, newton_below,
-                 (converged, curvature, iterations, residual, gap))
+    out = (converged, curvature, iterations, residual, gap)
+    if frames == "tracked":
+        if method != "scms":
+            raise ValueError("tracked frames give the tangent only: use method 'scms', or frames 'full'")
+        batch = max(1, min(batch, dist.memory_elements // (dist.n * (dist.dim + 3))))
+        for sub in torch.arange(n, device=x.device).split(batch):
+            _iterate_tracked(dist, x, sub, t, ridge_dim, tol, max_iter, criterion, out)
+    else:
+        make = _frame_maker(dist, frames, weight_tol)
+        for sub in torch.arange(n, device=x.device).split(batch):
+            _iterate(make, x, sub, t, ridge_dim, tol, max_iter, criterion, method, newton_below, out)
     log.info(
         "SCMS t=%.4g d=%d: %d/%d converged (tol %.1e, %s), max %d iterations",
         t, ridge_dim, int(converged.sum()), n, tol, criterion, int(iterations.max()) if n else 0,
@@ -115,12 +131,56 @@ def scms_project(
     return SCMSResult(x, converged, iterations, residual, curvature, gap)
 
 
-def _iterate(dist, x, idx, t, ridge_dim, tol, max_iter, criterion, method, newton_below, out):
+def _frame_maker(dist, frames: str, weight_tol):
+    if frames == "full":
+        return partial(ridge_frame, dist)
+    if frames == "truncated":
+        return partial(truncated_frame, dist, weight_tol=DEFAULT_WEIGHT_TOL if weight_tol is None else weight_tol)
+    raise ValueError(f"unknown SCMS frames '{frames}'; choose 'full', 'truncated' or 'tracked'")
+
+
+def _iterate_tracked(dist, x, idx, t, ridge_dim, tol, max_iter, criterion, out):
+    """SCMS with tracked tangents on the points ``idx`` of ``x`` in place; a point stops only when
+    the full decomposition's stopping value is below ``tol`` (or at ``max_iter``, or non-finite)."""
+    converged, curvature, iterations, residual, gap = out
+    xa = x[idx]
+    block = initial_block(dist, xa, t, ridge_dim)
+    angle = torch.zeros(len(idx), dtype=x.dtype, device=x.device)  # the first frame is exact
+    for it in range(max_iter + 1):
+        frame = track_tangent(dist, xa, t, ridge_dim, block, angle_tol=angle)
+        value = stopping_value(frame, criterion)
+        finite = torch.isfinite(value) & torch.isfinite(xa).all(dim=1)
+        done = (value < tol) | ~finite | (it == max_iter)
+        if bool(done.any()):
+            ref = ridge_frame(dist, xa[done], t, ridge_dim)
+            ref_value = stopping_value(ref, criterion)
+            ok = finite[done] & torch.isfinite(ref_value)
+            stop = (ref_value < tol) | ~ok | (it == max_iter)
+            fin = idx[done][stop]
+            x[fin] = xa[done][stop]
+            residual[fin] = torch.where(ok, ref_value, torch.full_like(ref_value, float("nan")))[stop]
+            curvature[fin] = (ref.curvature_ok() & ok)[stop]
+            converged[fin] = ((ref_value < tol) & ok)[stop]
+            gap[fin], iterations[fin] = ref.eigengap()[stop], it
+            done[done.clone()] = stop
+            keep = ~done
+            idx, xa, block = idx[keep], xa[keep], frame.block[keep]
+            if idx.numel() == 0:
+                return
+            xa = xa + frame.normal_part(frame.step)[keep]
+            angle = torch.full((len(idx),), DEFAULT_ANGLE_TOL, dtype=x.dtype, device=x.device)
+        else:
+            block = frame.block
+            xa = xa + frame.normal_part(frame.step)
+            angle = torch.full_like(value, DEFAULT_ANGLE_TOL)
+
+
+def _iterate(frames, x, idx, t, ridge_dim, tol, max_iter, criterion, method, newton_below, out):
     """Run SCMS on the points ``idx`` of ``x`` in place, keeping only active points in the loop."""
     converged, curvature, iterations, residual, gap = out
     xa = x[idx]
     for it in range(max_iter + 1):
-        frame = ridge_frame(dist, xa, t, ridge_dim)
+        frame = frames(xa, t, ridge_dim)
         value = stopping_value(frame, criterion)
         # a non-finite point or stopping value (NaN samples, overflow) stops at once, not converged
         finite = torch.isfinite(value) & torch.isfinite(xa).all(dim=1)
