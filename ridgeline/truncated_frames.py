@@ -2,7 +2,7 @@
 
 At a query x the covariance Cov_w = sum_i w_i (a y_i - m)(a y_i - m)^T of p_t's posterior is
 dominated, at small t, by the few points whose weight w_i is not negligible. Keeping per query the
-K largest weights (K the smallest count that leaves at most ``weight_tol`` of the mass out, at
+K largest weights (K doubled from 8 until at most ``weight_tol`` of the mass is left out, at
 least d + 1), renormalised to w'_i on that set S, gives Cov' = Z^T Z with Z = sqrt(w') (a y - m')
 of shape (K, D): a matrix of rank at most K whose eigenpairs come from the K x K Gram matrix
 Z Z^T (a Rayleigh-Ritz step that is exact in span(Z)), at O(K^2 D + K^3) per query instead of
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 
 from .empirical import SmoothedEmpirical
-from .ridge import FrameResiduals, project_onto, symmetric_eigh
+from .ridge import FrameResiduals, RidgeFrame, project_onto, ridge_frame, symmetric_eigh
 
 #: Default dropped mass per query: far below the SCMS tolerances and the eigengap thresholds in use.
 DEFAULT_WEIGHT_TOL = 1e-14
@@ -91,11 +91,13 @@ class TruncatedFrame(FrameResiduals):
 
 
 def truncated_frame(dist: SmoothedEmpirical, x, t, ridge_dim: int, weight_tol: float = DEFAULT_WEIGHT_TOL
-                    ) -> TruncatedFrame:
+                    ) -> "TruncatedFrame | RidgeFrame":
     """The :class:`TruncatedFrame` of p_t at queries x (B, D) from the weights above ``weight_tol``.
 
-    The kept count K is the same for the whole batch: the largest over its queries of the count
-    needed for a dropped mass of at most ``weight_tol``, at least d + 1 and at most n.
+    The kept count K is the same for the whole batch: the first of 8, 16, 32, ... (at least d + 1)
+    that leaves a dropped mass of at most ``weight_tol`` at every query. Where that K would reach
+    min(n, D) the posterior is too spread for a saving, and the full frame
+    (:func:`ridgeline.ridge.ridge_frame`) is returned instead.
     """
     if not 1 <= ridge_dim < dist.dim:
         raise ValueError(f"ridge dimension must satisfy 1 <= d < D = {dist.dim}, got d = {ridge_dim}")
@@ -107,9 +109,10 @@ def truncated_frame(dist: SmoothedEmpirical, x, t, ridge_dim: int, weight_tol: f
     w = logw.exp()
     mean = a * (w @ dist.data)
     step = mean - x
-    kept = _kept_count(logw, weight_tol, ridge_dim)
-    top, idx = logw.topk(kept, dim=1)
-    dropped = _dropped_mass(logw, idx)
+    heaviest = _heaviest(logw, weight_tol, ridge_dim, limit=min(dist.n, dist.dim))
+    if heaviest is None:
+        return ridge_frame(dist, x, t, ridge_dim)
+    top, idx, dropped = heaviest
     w_kept = (top - torch.log1p(-dropped)[:, None]).exp()  # renormalised on S
     points = a[:, :, None] * dist.data[idx]  # (B, K, D)
     mean_kept = (w_kept[:, :, None] * points).sum(dim=1)
@@ -126,16 +129,18 @@ def _log_kernel(dist, x, a, h) -> torch.Tensor:
     return -sq.clamp_min(0.0) / (2.0 * h)
 
 
-def _kept_count(logw: torch.Tensor, weight_tol: float, ridge_dim: int) -> int:
-    """Smallest K (>= d + 1, <= n) whose top-K weights leave at most ``weight_tol`` out, for every query."""
-    n = logw.shape[1]
-    ordered = logw.sort(dim=1, descending=True).values
-    # mass left out after the first j points: logsumexp of the tail, from the smallest weight up
-    tail = torch.logcumsumexp(ordered.flip(1), dim=1).flip(1)  # tail[:, j] = log sum_{k >= j} w_(k)
-    enough = torch.cat([tail[:, 1:], torch.full_like(tail[:, :1], -torch.inf)], dim=1) <= torch.log(
-        torch.tensor(weight_tol, dtype=logw.dtype))
-    needed = enough.to(torch.int64).argmax(dim=1) + 1  # first j with the tail after it small enough
-    return int(min(n, max(ridge_dim + 1, int(needed.max()))))
+def _heaviest(logw: torch.Tensor, weight_tol: float, ridge_dim: int, limit: int, first: int = 8):
+    """The K largest log weights per query (B, K), their indices and the dropped mass (B,), for the
+    first K of first, 2 first, 4 first, ... (at least d + 1) that leaves at most ``weight_tol`` out
+    at every query: O(B n) per try, no sort of the n weights. None when K would reach ``limit``."""
+    kept = max(ridge_dim + 1, first)
+    while kept < limit:
+        top, idx = logw.topk(kept, dim=1)
+        dropped = _dropped_mass(logw, idx)
+        if bool((dropped <= weight_tol).all()):
+            return top, idx, dropped
+        kept *= 2
+    return None
 
 
 def _dropped_mass(logw: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
