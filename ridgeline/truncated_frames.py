@@ -103,7 +103,7 @@ def truncated_frame(dist: SmoothedEmpirical, x, t, ridge_dim: int, weight_tol: f
         raise ValueError(f"ridge dimension must satisfy 1 <= d < D = {dist.dim}, got d = {ridge_dim}")
     x = dist._check_queries(x)
     a, h = dist._times(x, t)
-    logk = _log_kernel(dist, x, a, h)
+    logk = dist._log_kernel(x, (x**2).sum(dim=1), a, h, slice(None))  # (B, n)
     log_sum = torch.logsumexp(logk, dim=1)
     logw = logk - log_sum[:, None]
     w = logw.exp()
@@ -121,12 +121,6 @@ def truncated_frame(dist: SmoothedEmpirical, x, t, ridge_dim: int, weight_tol: f
     far = (-2.0 * h[:, 0] * logk.min(dim=1).values).clamp_min(0).sqrt() + (x - mean_kept).norm(dim=1)
     bound = dropped * (mu[:, 0] + 2.0 * far**2)
     return TruncatedFrame(vectors, mu, step / h, step, h, ridge_dim, dropped, bound)
-
-
-def _log_kernel(dist, x, a, h) -> torch.Tensor:
-    """-|x - a y_i|^2 / (2h) for all n points; shape (B, n)."""
-    sq = (x**2).sum(dim=1)[:, None] - 2.0 * a * (x @ dist.data.T) + a**2 * dist.sq_norms[None, :]
-    return -sq.clamp_min(0.0) / (2.0 * h)
 
 
 def _heaviest(logw: torch.Tensor, weight_tol: float, ridge_dim: int, limit: int, first: int = 8):
