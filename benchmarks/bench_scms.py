@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ridgeline.allocator import retain_freed_memory
 from ridgeline.datasets import named_set, random_modes
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.scms import scms_project
@@ -92,6 +93,7 @@ def main():
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.set_num_threads(args.threads)
+    retain_freed_memory()  # as every pipeline job does; sconce runs under the same allocator
     report = {"settings": vars(args), "problems": {name: compare(name, args) for name in args.problems}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))

@@ -6,7 +6,7 @@ of training points, so that n = 60,000 points in D = 784 fit in memory.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 
@@ -16,6 +16,15 @@ from .forward import alpha, variance
 #: threshold, so chunks are recycled by the allocator instead of page-faulted in afresh each time.
 DEFAULT_MEMORY_ELEMENTS = 4 * 1024 * 1024
 
+#: float64 elements of one (b x n x D) array of the dense path: 8 MiB. Larger arrays are served by
+#: fresh mmap'd pages on every call (glibc), which made the dense moments of 600 queries in D = 32
+#: four times slower; the dense path therefore takes queries in chunks of this size.
+DENSE_CHUNK_ELEMENTS = 1024 * 1024
+
+#: Largest loss of precision, rho = (tr S + |mc|^2) / (tr S - |mc|^2), accepted from the covariance
+#: by stored outer products (:meth:`SmoothedEmpirical._covariance`): 1e3, three digits.
+CANCELLATION_LIMIT = 1e3
+
 #: Largest n * D^2 for which the centred outer products (y_i - ybar)(y_i - ybar)^T are kept (float64
 #: elements, 128 MiB): the covariance then is one GEMM of the weights with them.
 OUTER_PRODUCT_LIMIT = 16 * 1024 * 1024
@@ -24,6 +33,11 @@ OUTER_PRODUCT_LIMIT = 16 * 1024 * 1024
 #: Relative singular value at or below which a direction of the centred training points counts as
 #: outside their span (an exactly embedded set leaves ~1e-16 there).
 SPAN_RTOL = 1e-10
+
+
+def astuple_shallow(moments: "KernelMoments") -> tuple:
+    """The fields of a :class:`KernelMoments` in order, without copying them."""
+    return tuple(getattr(moments, f.name) for f in fields(moments))
 
 
 @dataclass
@@ -73,6 +87,11 @@ class SmoothedEmpirical:
             self._upper = torch.triu_indices(dim, dim, device=self.data.device)
             yc = self.data - self.centre
             self._outer = yc[:, self._upper[0]] * yc[:, self._upper[1]]  # (n, D (D + 1) / 2)
+            # position in the upper triangle of every entry (r, c) of a D x D matrix, row-major
+            position = torch.empty(dim, dim, dtype=torch.int64, device=self.data.device)
+            position[self._upper[0], self._upper[1]] = torch.arange(self._upper.shape[1], device=self.data.device)
+            position[self._upper[1], self._upper[0]] = position[self._upper[0], self._upper[1]]
+            self._symmetric = position.reshape(-1)
 
     @property
     def n(self) -> int:
@@ -140,32 +159,48 @@ class SmoothedEmpirical:
 
     def _log_kernel(self, x, x_sq, a, h, sl) -> torch.Tensor:
         """-|x - a y_i|^2 / (2h) for the training slice ``sl``; shape (B, chunk)."""
-        y = self.data[sl]
-        sq = x_sq[:, None] - 2.0 * a * (x @ y.T) + a**2 * self.sq_norms[sl][None, :]
-        return -sq.clamp_min(0.0) / (2.0 * h)
+        # in place, in the order of x_sq - 2 a x.y + a^2 |y|^2 (a broadcast expression allocates 4 arrays)
+        sq = (x @ self.data[sl].T).mul_(2.0 * a).neg_().add_(x_sq[:, None]).add_(a**2 * self.sq_norms[sl][None, :])
+        return sq.clamp_min_(0.0).neg_().div_(2.0 * h)
 
-    def moments(self, x, t, with_cov: bool = False) -> KernelMoments:
+    def moments(self, x, t, with_cov: bool = False, batch_invariant: bool = True) -> KernelMoments:
         """Softmax moments at query points ``x`` (B, D) and time ``t`` (scalar or (B,)).
 
         Small problems (B * n * D within the memory budget) take a dense path on exact
-        differences; large ones stream over chunks of training points.
+        differences, query by query (the same bits whatever the batch); large ones stream over
+        chunks of training points (:meth:`_covariance`). ``batch_invariant=False`` lets the dense
+        path take the covariance from the stored outer products too (one GEMM, 5x faster in
+        D = 32, guarded like the streamed one), whose last bits depend on the batch size.
         """
         x = self._check_queries(x)
         a, h = self._times(x, t)
         if x.shape[0] * self.n * self.dim <= self.memory_elements:
-            return self._dense_moments(x, a, h, with_cov)
+            step = max(1, DENSE_CHUNK_ELEMENTS // (self.n * self.dim))
+            gemm = with_cov and not batch_invariant and self._outer is not None
+            if x.shape[0] <= step:
+                return self._dense_moments(x, a, h, with_cov, gemm)
+            parts = [self._dense_moments(x[i : i + step], a[i : i + step], h[i : i + step], with_cov, gemm)
+                     for i in range(0, x.shape[0], step)]
+            return KernelMoments(*(None if f[0] is None else torch.cat(f) for f in zip(*map(astuple_shallow, parts))))
         return self._streamed_moments(x, a, h, with_cov)
 
-    def _dense_moments(self, x, a, h, with_cov) -> KernelMoments:
-        diff = a[:, :, None] * self.data[None] - x[:, None, :]  # (B, n, D): a y_i - x
+    def _dense_moments(self, x, a, h, with_cov, gemm_cov: bool = False) -> KernelMoments:
+        # (B, n, D): a y_i - x, written in place (one broadcast expression costs ~10x more)
+        diff = torch.mul(self.data[None], a[:, :, None]).sub_(x[:, None, :])
         logk = -(diff**2).sum(dim=2) / (2.0 * h)
         log_sum = torch.logsumexp(logk, dim=1)
         w = torch.exp(logk - log_sum[:, None])
         shift = (w[:, None, :] @ diff)[:, 0, :]  # m - x
         cov = None
-        if with_cov:
+        if with_cov and not gemm_cov:  # per query: its covariance does not depend on the batch
             centred = diff - shift[:, None, :]
             cov = (w[:, :, None] * centred).transpose(1, 2) @ centred
+        elif with_cov:
+            cov = self._covariance_from_upper(w @ self._outer, x + shift, a)
+            exact = self._cancelled(cov, x + shift, a)
+            if bool(exact.any()):
+                centred = diff[exact] - shift[exact][:, None, :]
+                cov[exact] = (w[exact][:, :, None] * centred).transpose(1, 2) @ centred
         return KernelMoments(log_sum, x + shift, shift, cov, a, h)
 
     def _streamed_moments(self, x, a, h, with_cov) -> KernelMoments:
@@ -185,18 +220,38 @@ class SmoothedEmpirical:
             run_max = new_max
         log_sum = run_max + torch.log(run_sum)
         mean = a * first / run_sum[:, None]
-        cov = self._covariance(x, x_sq, a, h, log_sum, mean) if with_cov else None
+        # one chunk held every training point: the covariance reuses its log-kernel
+        known = logk if step >= self.n else None
+        cov = self._covariance(x, x_sq, a, h, log_sum, mean, known) if with_cov else None
         return KernelMoments(log_sum, mean, mean - x, cov, a, h)
 
-    def _covariance(self, x, x_sq, a, h, log_sum, mean) -> torch.Tensor:
+    def _covariance(self, x, x_sq, a, h, log_sum, mean, logk=None) -> torch.Tensor:
         """Weighted covariance sum_i w_i (a y_i - m)(a y_i - m)^T; shape (B, D, D).
 
-        With the stored outer products of the centred data it is a^2 (sum_i w_i yc_i yc_i^T - mc mc^T),
-        one (B x n) @ (n x D (D + 1) / 2) product per chunk (upper triangle); otherwise it is accumulated from centred
-        differences in chunks.
+        With the stored outer products of the centred data it is a^2 (S - mc mc^T),
+        S = sum_i w_i yc_i yc_i^T, one (B x n) @ (n x D (D + 1) / 2) product (upper triangle).
+        That difference loses the digits of rho = (tr S + |mc|^2) / (tr S - |mc|^2) to
+        cancellation (a posterior concentrated far from the centre: small t); queries with
+        rho above :data:`CANCELLATION_LIMIT`, and sets without stored products, accumulate it
+        from centred differences in chunks instead. ``logk``: the (B, n) log-kernel when known.
         """
-        if self._outer is not None:
-            return self._covariance_from_outer(x, x_sq, a, h, log_sum, mean)
+        if self._outer is None:
+            return self._covariance_from_differences(x, x_sq, a, h, log_sum, mean)
+        cov = self._covariance_from_outer(x, x_sq, a, h, log_sum, mean, logk)
+        exact = self._cancelled(cov, mean, a)
+        if bool(exact.any()):
+            cov[exact] = self._covariance_from_differences(x[exact], x_sq[exact], a[exact], h[exact],
+                                                           log_sum[exact], mean[exact])
+        return cov
+
+    def _cancelled(self, cov, mean, a) -> torch.Tensor:
+        """Queries whose covariance from outer products lost more than :data:`CANCELLATION_LIMIT`
+        (rho above it, or no spread left); shape (B,), bool."""
+        spread = cov.diagonal(dim1=1, dim2=2).sum(dim=1) / a[:, 0] ** 2  # tr S - |mc|^2
+        centre_sq = ((mean / a - self.centre) ** 2).sum(dim=1)
+        return ~(spread * CANCELLATION_LIMIT >= spread + 2 * centre_sq)
+
+    def _covariance_from_differences(self, x, x_sq, a, h, log_sum, mean) -> torch.Tensor:
         cov = torch.zeros(x.shape[0], self.dim, self.dim, dtype=x.dtype, device=x.device)
         step = self._chunk(x.shape[0], self.dim)
         for start in range(0, self.n, step):
@@ -206,20 +261,24 @@ class SmoothedEmpirical:
             cov += z.transpose(1, 2) @ z
         return cov
 
-    def _covariance_from_outer(self, x, x_sq, a, h, log_sum, mean) -> torch.Tensor:
-        upper = torch.zeros(x.shape[0], self._outer.shape[1], dtype=x.dtype, device=x.device)
-        step = self._chunk(x.shape[0], 1)
-        for start in range(0, self.n, step):
-            sl = slice(start, start + step)
-            w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - log_sum[:, None])
-            upper += w @ self._outer[sl]
-        second = torch.empty(x.shape[0], self.dim, self.dim, dtype=x.dtype, device=x.device)
-        rows, cols = self._upper
-        second[:, rows, cols] = upper
-        second[:, cols, rows] = upper
+    def _covariance_from_outer(self, x, x_sq, a, h, log_sum, mean, logk=None) -> torch.Tensor:
+        if logk is not None:
+            upper = torch.exp(logk - log_sum[:, None]) @ self._outer
+        else:
+            upper = torch.zeros(x.shape[0], self._outer.shape[1], dtype=x.dtype, device=x.device)
+            step = self._chunk(x.shape[0], 1)
+            for start in range(0, self.n, step):
+                sl = slice(start, start + step)
+                w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - log_sum[:, None])
+                upper += w @ self._outer[sl]
+        return self._covariance_from_upper(upper, mean, a)
+
+    def _covariance_from_upper(self, upper, mean, a) -> torch.Tensor:
+        """a^2 (S - mc mc^T) from the upper triangle of S (B, D (D + 1) / 2); shape (B, D, D)."""
+        # one gather fills both triangles of S; then in place
+        second = upper[:, self._symmetric].view(upper.shape[0], self.dim, self.dim)
         mc = mean / a - self.centre
-        cov = second - mc[:, :, None] * mc[:, None, :]
-        return a[:, :, None] ** 2 * cov
+        return second.sub_(mc[:, :, None] * mc[:, None, :]).mul_(a[:, :, None] ** 2)
 
     def log_density(self, x, t) -> torch.Tensor:
         """log p_t(x); shape (B,)."""

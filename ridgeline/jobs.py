@@ -1,6 +1,7 @@
-"""Job set-up shared by the workflow scripts: logging to the job's log file, torch threads, and a
-watchdog that stops a job whose Snakemake process was killed. Nothing here changes a result, so
-its code is not part of the rules' fingerprints (:data:`ridgeline.provenance.NOT_NUMERICAL`)."""
+"""Job set-up shared by the workflow scripts: logging to the job's log file, torch threads, the
+allocator (:mod:`ridgeline.allocator`), and a watchdog that stops a job whose Snakemake process
+was killed. Nothing here changes a result, so its code is not part of the rules' fingerprints
+(:data:`ridgeline.provenance.NOT_NUMERICAL`)."""
 
 import logging
 import os
@@ -8,6 +9,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from .allocator import retain_freed_memory
 
 
 def configure_job(log_path=None, threads: int = 1, name: str = "ridgeline") -> logging.Logger:
@@ -19,6 +22,7 @@ def configure_job(log_path=None, threads: int = 1, name: str = "ridgeline") -> l
     root.setLevel(logging.INFO)
     if "torch" in sys.modules:  # jobs that never import torch (aggregates, reports) do not pay for it
         sys.modules["torch"].set_num_threads(max(1, int(threads)))
+    retain_freed_memory()
     logger = logging.getLogger(name)
 
     def log_uncaught(kind, value, tb):

@@ -114,7 +114,7 @@ def _file_imports(file: Path) -> frozenset[str]:
 
 
 #: Modules that cannot change a result (store attributes, progress logging): left out of fingerprints.
-NOT_NUMERICAL = frozenset({"provenance", "progress", "jobs"})
+NOT_NUMERICAL = frozenset({"provenance", "progress", "jobs", "allocator"})
 
 
 def script_fingerprint(script) -> str:

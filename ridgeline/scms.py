@@ -12,7 +12,7 @@ import torch
 
 from .empirical import SmoothedEmpirical
 from .ridge import RidgeFrame, ridge_frame
-from .tangent_tracking import DEFAULT_ANGLE_TOL, initial_block, track_tangent
+from .tangent_tracking import track_tangent
 from .truncated_frames import DEFAULT_WEIGHT_TOL, truncated_frame
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def scms_project(
     if frames == "tracked":
         if method != "scms":
             raise ValueError("tracked frames give the tangent only: use method 'scms', or frames 'full'")
-        batch = max(1, min(batch, dist.memory_elements // (dist.n * (dist.dim + 3))))
+        batch = max(1, batch // 2)  # the filter's squares are two more (batch, D, D) arrays
         for sub in torch.arange(n, device=x.device).split(batch):
             _iterate_tracked(dist, x, sub, t, ridge_dim, tol, max_iter, criterion, out)
     else:
@@ -139,40 +139,50 @@ def _frame_maker(dist, frames: str, weight_tol):
     raise ValueError(f"unknown SCMS frames '{frames}'; choose 'full', 'truncated' or 'tracked'")
 
 
+def stopping_value_error(frame, criterion: str, sin_angle: torch.Tensor) -> torch.Tensor:
+    """Largest change of the stopping value when the tangent space turns by ``sin_angle`` (B,):
+    |(P - P') g| <= sin(angle) |g| for projectors P, P' onto spaces at that angle; shape (B,)."""
+    if criterion == "relative":
+        return sin_angle
+    scale = frame.score.norm(dim=1)
+    return sin_angle * (frame.h[:, 0] * scale if criterion == "scaled" else scale)
+
+
 def _iterate_tracked(dist, x, idx, t, ridge_dim, tol, max_iter, criterion, out):
-    """SCMS with tracked tangents on the points ``idx`` of ``x`` in place; a point stops only when
-    the full decomposition's stopping value is below ``tol`` (or at ``max_iter``, or non-finite)."""
+    """SCMS with certified tracked tangents on the points ``idx`` of ``x`` in place.
+
+    A point stops when its stopping value plus the largest error its tangent's certified angle
+    allows is below ``tol`` (so the full decomposition's value is too), at ``max_iter``, or when
+    non-finite; its curvature condition and eigengap come from the exact eigenvalues there.
+    """
     converged, curvature, iterations, residual, gap = out
-    xa = x[idx]
-    block = initial_block(dist, xa, t, ridge_dim)
-    angle = torch.zeros(len(idx), dtype=x.dtype, device=x.device)  # the first frame is exact
+    xa, block = x[idx], None
     for it in range(max_iter + 1):
-        frame = track_tangent(dist, xa, t, ridge_dim, block, angle_tol=angle)
+        frame = track_tangent(dist, xa, t, ridge_dim, block)
         value = stopping_value(frame, criterion)
-        finite = torch.isfinite(value) & torch.isfinite(xa).all(dim=1)
-        done = (value < tol) | ~finite | (it == max_iter)
+        upper = value + stopping_value_error(frame, criterion, frame.angle_bound)
+        finite = torch.isfinite(upper) & torch.isfinite(xa).all(dim=1)
+        done = (upper < tol) | ~finite
+        if it == max_iter:
+            done = torch.ones_like(done)
         if bool(done.any()):
-            ref = ridge_frame(dist, xa[done], t, ridge_dim)
-            ref_value = stopping_value(ref, criterion)
-            ok = finite[done] & torch.isfinite(ref_value)
-            stop = (ref_value < tol) | ~ok | (it == max_iter)
-            fin = idx[done][stop]
-            x[fin] = xa[done][stop]
-            residual[fin] = torch.where(ok, ref_value, torch.full_like(ref_value, float("nan")))[stop]
-            curvature[fin] = (ref.curvature_ok() & ok)[stop]
-            converged[fin] = ((ref_value < tol) & ok)[stop]
-            gap[fin], iterations[fin] = ref.eigengap()[stop], it
-            done[done.clone()] = stop
+            fin, ok = idx[done], finite[done]
+            x[fin] = xa[done]
+            residual[fin] = torch.where(ok, value[done], torch.full_like(value[done], float("nan")))
+            converged[fin] = (upper[done] < tol) & ok
+            eigenvalues = frame.hessian_eigenvalues(done.nonzero()[:, 0][ok])
+            curvature[fin[ok]] = eigenvalues[:, ridge_dim] < 0
+            gap[fin[ok]] = eigenvalues[:, ridge_dim - 1] - eigenvalues[:, ridge_dim]
+            iterations[fin] = it
             keep = ~done
-            idx, xa, block = idx[keep], xa[keep], frame.block[keep]
+            idx, xa = idx[keep], xa[keep]
             if idx.numel() == 0:
                 return
             xa = xa + frame.normal_part(frame.step)[keep]
-            angle = torch.full((len(idx),), DEFAULT_ANGLE_TOL, dtype=x.dtype, device=x.device)
+            block = frame.block[keep]
         else:
-            block = frame.block
             xa = xa + frame.normal_part(frame.step)
-            angle = torch.full_like(value, DEFAULT_ANGLE_TOL)
+            block = frame.block
 
 
 def _iterate(frames, x, idx, t, ridge_dim, tol, max_iter, criterion, method, newton_below, out):

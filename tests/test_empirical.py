@@ -164,3 +164,48 @@ def test_moments_in_the_span_are_those_of_the_embedded_set():
     full = dist.moments(x, 0.3, with_cov=True)
     torch.testing.assert_close(inner.cov, basis.T @ full.cov @ basis, rtol=1e-9, atol=1e-12)
     torch.testing.assert_close(inner.mean, (full.mean - a * dist.centre) @ basis, rtol=1e-9, atol=1e-12)
+
+
+def _exact_covariance(dist, x, t):
+    """Cov_w from centred differences, one query at a time (no cancellation); (B, D, D)."""
+    mom = dist.moments(x, t)
+    a = math.exp(-t)
+    out = []
+    for i in range(x.shape[0]):
+        c = a * dist.data - mom.mean[i]
+        w = torch.softmax(-((x[i] - a * dist.data) ** 2).sum(dim=1) / (2 * (1 - math.exp(-2 * t))), dim=0)
+        out.append((w[:, None] * c).T @ c)
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("t", [0.01, 0.3])
+def test_covariances_keep_their_digits_where_the_outer_products_would_cancel(t):
+    # 13 points far from the origin: at small t the posterior sits on one or two points, Cov_w is
+    # tiny, and S - mc mc^T from stored outer products keeps only rounding noise of |mc|^2
+    data = torch.randn(13, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64) + 30.0
+    x = SmoothedEmpirical(data).draw(40, t, torch.Generator().manual_seed(1))
+    # the dense path (exact differences for the weights) and the streamed one (64 elements)
+    for dist in (SmoothedEmpirical(data), SmoothedEmpirical(data, memory_elements=64)):
+        exact = _exact_covariance(dist, x, t)
+        cov = dist.moments(x, t, with_cov=True).cov
+        scale = exact.diagonal(dim1=1, dim2=2).sum(dim=1)[:, None, None]
+        # at most three digits lost to cancellation (CANCELLATION_LIMIT) and, streamed, those of the
+        # expanded distances |x|^2 - 2 a x.y + a^2 |y|^2 in the weights (|x|^2 / h ~ 1e5 here)
+        assert ((cov - exact).abs() <= 1e-10 * scale + 1e-300).all()
+    # control: the stored outer products alone lose the small-t covariances
+    if t == 0.01:
+        a, h = dist._times(x, t)
+        mom = dist.moments(x, t)
+        raw = dist._covariance_from_outer(x, (x**2).sum(dim=1), a, h, mom.log_sum, mom.mean)
+        assert ((raw - exact).abs() > 1e-6 * scale).any()
+
+
+def test_dense_moments_in_chunks_equal_one_dense_pass():
+    dist = SmoothedEmpirical(torch.randn(300, 20, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
+    x = dist.draw(600, 0.3, torch.Generator().manual_seed(1))  # 600 x 300 x 20 > one chunk
+    a, h = dist._times(x, 0.3)
+    chunked, whole = dist.moments(x, 0.3), dist._dense_moments(x, a, h, False)
+    assert torch.equal(chunked.shift, whole.shift) and torch.equal(chunked.log_sum, whole.log_sum)
+    # control: a query moved changes its row
+    moved = dist.moments(x + 1e-3, 0.3)
+    assert not torch.equal(moved.shift, whole.shift)

@@ -12,7 +12,7 @@ from ridgeline.datasets import random_modes
 from ridgeline.empirical import SmoothedEmpirical
 from ridgeline.ridge import ridge_frame
 from ridgeline.scms import scms_project
-from ridgeline.tangent_tracking import initial_block, track_tangent
+from ridgeline.tangent_tracking import certified_ritz, power_filter, tail_bound, track_tangent
 from ridgeline.truncated_frames import truncated_frame
 
 T = 0.1  # the posterior sits on one cluster of 12 points: truncation keeps 16 of the 120
@@ -77,22 +77,83 @@ def test_a_degenerate_gap_is_reported_undefined_by_both_paths():
         assert frame(square, off, 0.5, 1).defined().item()  # control: off the centre the gap opens
 
 
-def test_a_warm_started_tangent_is_within_its_estimated_angle_of_the_true_one(modes):
+def _spd(eigenvalues, seed):
+    """A batch of symmetric matrices with the given descending eigenvalues (B, D) and random
+    eigenvectors; returns (matrices (B, D, D), eigenvectors (B, D, D), columns in that order)."""
+    g = torch.Generator().manual_seed(seed)
+    q = torch.linalg.qr(torch.randn(*eigenvalues.shape, eigenvalues.shape[1], generator=g, dtype=torch.float64)).Q
+    return (q * eigenvalues[:, None, :]) @ q.transpose(1, 2), q
+
+
+def test_power_traces_are_the_traces_of_the_normalised_powers():
+    mu = torch.rand(20, 9, generator=torch.Generator().manual_seed(0), dtype=torch.float64).sort(descending=True).values
+    cov, _ = _spd(mu, 1)
+    _, log_traces, scale = power_filter(cov, 3)
+    cn = mu / mu.sum(dim=1, keepdim=True)
+    powers = 2 ** torch.arange(5)
+    expected = torch.log((cn[:, None, :] ** powers[None, :, None]).sum(dim=2))
+    assert torch.allclose(log_traces, expected, rtol=0, atol=1e-12) and torch.allclose(scale, mu.sum(dim=1))
+    # control: the traces of the next powers are not those
+    assert not torch.allclose(log_traces[:, 1:], expected[:, :-1], rtol=0, atol=1e-3)
+
+
+@pytest.mark.parametrize("tail", ["decaying", "flat", "degenerate"])
+def test_the_tail_bound_lies_above_the_next_eigenvalue(tail):
+    g = torch.Generator().manual_seed(2)
+    mu = torch.rand(200, 16, generator=g, dtype=torch.float64).sort(descending=True).values
+    if tail == "flat":  # 15 eigenvalues within 1 % of each other below a separated top
+        mu = torch.cat([mu[:, :1] + 1, 0.5 + 0.005 * mu[:, 1:]], dim=1)
+    elif tail == "degenerate":  # mu_1 = mu_2: no gap to certify
+        mu[:, 1] = mu[:, 0]
+    cov, q = _spd(mu, 3)
+    _, log_traces, scale = power_filter(cov, 4)
+    for angle in (0.0, 1e-6, 1e-2):  # Ritz values from blocks at these angles to the top pair
+        block = torch.linalg.qr(q[:, :, :2] + angle * q[:, :, 2:4]).Q
+        ritz = torch.linalg.eigvalsh(block.transpose(1, 2) @ cov @ block).flip(1)
+        beta = tail_bound(log_traces, ritz / scale[:, None], 1, 16) * ritz[:, 0]
+        assert (beta >= mu[:, 1] * (1 - 1e-12)).all()
+        if tail == "decaying" and angle == 0.0:
+            assert (beta <= 1.5 * mu[:, 1] + 0.05 * mu[:, 0]).all()  # and informative
+            # control: subtracting the next Ritz value as if it were certain undercuts mu_2
+            wrong = tail_bound(log_traces, ritz / scale[:, None], 2, 16) * ritz[:, 0]
+            assert (wrong < mu[:, 1] * (1 - 1e-6)).any()
+
+
+def test_the_certified_angle_bounds_the_true_angle_where_a_ritz_gap_estimate_does_not():
+    # eigenvalues 1, 0.99, 0.1, ...: a block that holds v1 + 0.01 v2 and v3 but not v2
+    mu = torch.tensor([[1.0, 0.99, 0.1, 0.05, 0.02, 0.01]], dtype=torch.float64).repeat(4, 1)
+    cov, q = _spd(mu, 4)
+    block = torch.linalg.qr(torch.stack([q[:, :, 0] + 0.01 * q[:, :, 1], q[:, :, 2]], dim=2)).Q
+    _, log_traces, scale = power_filter(cov, 4)
+    vectors, bound, ritz = certified_ritz(cov, block, log_traces, scale, 1)
+    v, top = vectors[:, :, :1], q[:, :, :1]
+    angle = (v - top @ (top.transpose(1, 2) @ v)).norm(dim=(1, 2))  # sin of the angle to v1
+    assert (angle > 1e-3).all() and (angle <= bound * (1 + 1e-9)).all()
+    # control: the residual over the Ritz gap mu~_1 - mu~_2 claims 100x less than the true angle
+    residual = (cov @ vectors[:, :, :1] - vectors[:, :, :1] * ritz[:, None, :1]).norm(dim=(1, 2))
+    assert (residual / (ritz[:, 0] - ritz[:, 1]) < angle / 50).all()
+
+
+def test_a_tracked_tangent_is_within_its_certified_angle_of_the_true_one(modes):
     dist, x = modes
     ref = ridge_frame(dist, x, T, 1)
     ok = ref.defined(1e-6)
-    exact_block = initial_block(dist, x, T, 1)
-    near = torch.linalg.qr(exact_block + 1e-3 * torch.randn_like(exact_block)).Q
-    frame = track_tangent(dist, x, T, 1, near, angle_tol=1e-12, max_sweeps=8)
-    angle = torch.asin(ref.normal_part(frame.tangent[:, :, 0]).norm(dim=1).clamp(max=1.0))
-    tracked = ok & (frame.angle_bound > 0)  # 0: fell back to the full decomposition
-    assert tracked.any() and (angle[tracked] <= frame.angle_bound[tracked] * (1 + 1e-6) + 1e-12).all()
-    assert angle[ok].max() < 1e-9
-    # control: one sweep from a random block is far from the tangent, and its estimate says so
-    random = torch.linalg.qr(torch.randn_like(exact_block)).Q
-    frame = track_tangent(dist, x, T, 1, random, angle_tol=math.inf, max_sweeps=1)
-    angle = torch.asin(ref.normal_part(frame.tangent[:, :, 0]).norm(dim=1).clamp(max=1.0))
-    assert angle[ok].max() > 1e-3 and (frame.angle_bound[ok] > 1e-3).all()
+    true_tangent = torch.linalg.eigh(_reference_cov(dist, x)).eigenvectors.flip(2)[:, :, :2]
+    for start in (None, torch.linalg.qr(true_tangent + 1e-3 * torch.randn_like(true_tangent)).Q):
+        frame = track_tangent(dist, x, T, 1, start, angle_tol=1e-12)
+        # the certificate is about the covariance the frame was given (the GEMM one, within 1e-12
+        # of the reference's: tests/test_empirical.py)
+        top = torch.linalg.eigh(frame.cov).eigenvectors[:, :, -1:]
+        v = frame.tangent
+        angle = (v - top @ (top.transpose(1, 2) @ v)).norm(dim=(1, 2))
+        assert (angle[ok] <= frame.angle_bound[ok] * (1 + 1e-6) + 1e-15).all()
+        assert angle[ok].max() < 1e-11 and (frame.angle_bound[ok] <= 1e-12).all()
+        assert ref.normal_part(frame.tangent[:, :, 0]).norm(dim=1)[ok].max() < 1e-9  # and the reference's
+    # control: one filter sweep from a random block, allowed no fallback, leaves queries uncertified
+    random = torch.linalg.qr(torch.randn_like(true_tangent)).Q
+    frame = track_tangent(dist, x, T, 1, random, angle_tol=math.inf, max_sweeps=1, squarings=0, applications=1)
+    angle = ref.normal_part(frame.tangent[:, :, 0]).norm(dim=1)
+    assert angle[ok].max() > 1e-3 and (frame.angle_bound[ok] >= angle[ok] * (1 - 1e-6)).all()
 
 
 @pytest.mark.parametrize("frames", ["tracked", "truncated"])
@@ -105,6 +166,11 @@ def test_scms_with_fast_frames_finds_the_reference_fixed_points(frames):
     assert torch.equal(ref.converged, fast.converged) and ref.converged.float().mean() > 0.9
     assert (ref.points - fast.points).norm(dim=1).max() < 1e-6
     assert torch.equal(ref.curvature_ok, fast.curvature_ok)
+    # the reported stopping value and eigengap are those of the full decomposition at the point
+    at = ridge_frame(dist, fast.points, 0.3, 1)
+    scale = at.score.norm(dim=1)
+    assert ((fast.residual - at.residual()).abs() <= 1e-9 * scale).all() and (fast.residual < 1e-8).all()
+    assert torch.allclose(fast.eigengap, at.eigengap(), rtol=1e-9, atol=0)
     # control: the same start projected at another time ends elsewhere (the comparison can fail)
     other = scms_project(dist, x, 0.3 * math.e, frames=frames, **options)
     assert (ref.points - other.points).norm(dim=1).max() > 1e-3
