@@ -31,6 +31,16 @@ class FrameResiduals:
         """h_t * r_t(x), a length comparable across t; shape (B,)."""
         return self.h[:, 0] * self.residual()
 
+    def certified_angle(self) -> torch.Tensor:
+        """Bound on sin(angle) between this frame's tangent and the exact one; 0 for frames that
+        decompose their covariance (tracked frames certify a positive one); shape (B,)."""
+        return torch.zeros_like(self.h[:, 0])
+
+    def stop_verdict(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(curvature condition lambda_{d+1} < 0, eigengap lambda_d - lambda_{d+1}) at the queries
+        ``rows`` (indices), where points stop; each (B',)."""
+        return self.curvature_ok()[rows], self.eigengap()[rows]
+
     def relative_residual(self) -> torch.Tensor:
         """|E^T g| / |g| in [0, 1]; 0 where the score vanishes, NaN where it is not finite; shape (B,)."""
         g = self.score.norm(dim=1)

@@ -12,12 +12,13 @@ import torch
 
 from .empirical import SmoothedEmpirical
 from .ridge import RidgeFrame, ridge_frame
-from .tangent_tracking import track_tangent
+from .tangent_tracking import TangentTracker
 from .truncated_frames import DEFAULT_WEIGHT_TOL, truncated_frame
 
 log = logging.getLogger(__name__)
 
 CRITERIA = ("relative", "absolute", "scaled")
+FRAMES = ("full", "truncated", "tracked")
 
 
 @dataclass
@@ -97,10 +98,10 @@ def scms_project(
         distribution's memory budget, at most 65,536).
     frames : ``full`` (every iteration decomposes Cov_w: the reference), ``truncated`` (frames
         from the points whose weights leave at most ``weight_tol`` of the mass out,
-        :mod:`ridgeline.truncated_frames`) or ``tracked`` (the tangent followed by subspace
-        iteration, :mod:`ridgeline.tangent_tracking`; method ``scms`` only). Wherever a point
-        stops, ``tracked`` judges it with the full decomposition. The score and the steps are
-        always exact.
+        :mod:`ridgeline.truncated_frames`) or ``tracked`` (the tangent followed by a power
+        filter with a certified angle, :mod:`ridgeline.tangent_tracking`; method ``scms`` only).
+        A point stops only where the full decomposition's stopping value is certainly below
+        ``tol``. The score and the steps are always exact.
     weight_tol : the dropped mass per query of ``truncated`` frames (default 1e-14).
     """
     if criterion not in CRITERIA:
@@ -114,16 +115,15 @@ def scms_project(
     residual = torch.full((n,), float("inf"), dtype=x.dtype, device=x.device)
     gap = torch.zeros_like(residual)
     out = (converged, curvature, iterations, residual, gap)
+    if frames not in FRAMES:
+        raise ValueError(f"unknown SCMS frames '{frames}'; choose one of {FRAMES}")
+    if frames == "tracked" and method != "scms":
+        raise ValueError("tracked frames give the tangent only: use method 'scms', or frames 'full'")
     if frames == "tracked":
-        if method != "scms":
-            raise ValueError("tracked frames give the tangent only: use method 'scms', or frames 'full'")
         batch = max(1, batch // 2)  # the filter's squares are two more (batch, D, D) arrays
-        for sub in torch.arange(n, device=x.device).split(batch):
-            _iterate_tracked(dist, x, sub, t, ridge_dim, tol, max_iter, criterion, out)
-    else:
-        make = _frame_maker(dist, frames, weight_tol)
-        for sub in torch.arange(n, device=x.device).split(batch):
-            _iterate(make, x, sub, t, ridge_dim, tol, max_iter, criterion, method, newton_below, out)
+    for sub in torch.arange(n, device=x.device).split(batch):
+        make = _frame_maker(dist, frames, weight_tol)  # tracked frames carry state: one per batch
+        _iterate(make, x, sub, t, ridge_dim, tol, max_iter, criterion, method, newton_below, out)
     log.info(
         "SCMS t=%.4g d=%d: %d/%d converged (tol %.1e, %s), max %d iterations",
         t, ridge_dim, int(converged.sum()), n, tol, criterion, int(iterations.max()) if n else 0,
@@ -131,12 +131,28 @@ def scms_project(
     return SCMSResult(x, converged, iterations, residual, curvature, gap)
 
 
+class _Stateless:
+    """A frame function as a frame maker: ``follow`` has nothing to carry."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __call__(self, x, t, ridge_dim: int):
+        return self.make(x, t, ridge_dim)
+
+    def follow(self, frame, keep) -> None:
+        return None
+
+
 def _frame_maker(dist, frames: str, weight_tol):
     if frames == "full":
-        return partial(ridge_frame, dist)
+        return _Stateless(partial(ridge_frame, dist))
     if frames == "truncated":
-        return partial(truncated_frame, dist, weight_tol=DEFAULT_WEIGHT_TOL if weight_tol is None else weight_tol)
-    raise ValueError(f"unknown SCMS frames '{frames}'; choose 'full', 'truncated' or 'tracked'")
+        tol = DEFAULT_WEIGHT_TOL if weight_tol is None else weight_tol
+        return _Stateless(partial(truncated_frame, dist, weight_tol=tol))
+    if frames == "tracked":
+        return TangentTracker(dist)
+    raise ValueError(f"unknown SCMS frames '{frames}'; choose one of {FRAMES}")
 
 
 def stopping_value_error(frame, criterion: str, sin_angle: torch.Tensor) -> torch.Tensor:
@@ -148,68 +164,39 @@ def stopping_value_error(frame, criterion: str, sin_angle: torch.Tensor) -> torc
     return sin_angle * (frame.h[:, 0] * scale if criterion == "scaled" else scale)
 
 
-def _iterate_tracked(dist, x, idx, t, ridge_dim, tol, max_iter, criterion, out):
-    """SCMS with certified tracked tangents on the points ``idx`` of ``x`` in place.
-
-    A point stops when its stopping value plus the largest error its tangent's certified angle
-    allows is below ``tol`` (so the full decomposition's value is too), at ``max_iter``, or when
-    non-finite; its curvature condition and eigengap come from the exact eigenvalues there.
-    """
-    converged, curvature, iterations, residual, gap = out
-    xa, block = x[idx], None
-    for it in range(max_iter + 1):
-        frame = track_tangent(dist, xa, t, ridge_dim, block)
-        value = stopping_value(frame, criterion)
-        upper = value + stopping_value_error(frame, criterion, frame.angle_bound)
-        finite = torch.isfinite(upper) & torch.isfinite(xa).all(dim=1)
-        done = (upper < tol) | ~finite
-        if it == max_iter:
-            done = torch.ones_like(done)
-        if bool(done.any()):
-            fin, ok = idx[done], finite[done]
-            x[fin] = xa[done]
-            residual[fin] = torch.where(ok, value[done], torch.full_like(value[done], float("nan")))
-            converged[fin] = (upper[done] < tol) & ok
-            eigenvalues = frame.hessian_eigenvalues(done.nonzero()[:, 0][ok])
-            curvature[fin[ok]] = eigenvalues[:, ridge_dim] < 0
-            gap[fin[ok]] = eigenvalues[:, ridge_dim - 1] - eigenvalues[:, ridge_dim]
-            iterations[fin] = it
-            keep = ~done
-            idx, xa = idx[keep], xa[keep]
-            if idx.numel() == 0:
-                return
-            xa = xa + frame.normal_part(frame.step)[keep]
-            block = frame.block[keep]
-        else:
-            xa = xa + frame.normal_part(frame.step)
-            block = frame.block
-
-
 def _iterate(frames, x, idx, t, ridge_dim, tol, max_iter, criterion, method, newton_below, out):
-    """Run SCMS on the points ``idx`` of ``x`` in place, keeping only active points in the loop."""
+    """Run SCMS on the points ``idx`` of ``x`` in place, keeping only active points in the loop.
+
+    A point stops when its stopping value plus the most the frame's certified angle lets the exact
+    frame's value exceed it (0 for decomposed frames) is below ``tol``, at ``max_iter``, or when
+    non-finite (not converged); its curvature condition and eigengap are the frame's verdict.
+    """
     converged, curvature, iterations, residual, gap = out
     xa = x[idx]
     for it in range(max_iter + 1):
         frame = frames(xa, t, ridge_dim)
         value = stopping_value(frame, criterion)
+        upper = value + stopping_value_error(frame, criterion, frame.certified_angle())
         # a non-finite point or stopping value (NaN samples, overflow) stops at once, not converged
-        finite = torch.isfinite(value) & torch.isfinite(xa).all(dim=1)
-        done = (value < tol) | ~finite
+        finite = torch.isfinite(upper) & torch.isfinite(xa).all(dim=1)
+        done = (upper < tol) | ~finite
         if it == max_iter:
             done = torch.ones_like(done)
+        step = scms_step(frame, method, newton_below)
+        keep = None
         if bool(done.any()):
             fin, ok = idx[done], finite[done]
-            x[fin], residual[fin] = xa[done], torch.where(ok, value[done], torch.full_like(value[done], float("nan")))
-            curvature[fin] = frame.curvature_ok()[done] & ok
-            converged[fin], gap[fin] = (value[done] < tol) & ok, frame.eigengap()[done]
+            x[fin] = xa[done]
+            residual[fin] = torch.where(ok, value[done], torch.full_like(value[done], float("nan")))
+            converged[fin] = (upper[done] < tol) & ok
+            curvature[fin], gap[fin] = False, float("nan")
+            curvature[fin[ok]], gap[fin[ok]] = frame.stop_verdict(done.nonzero()[:, 0][ok])
             iterations[fin] = it
             keep = ~done
-            idx, xa = idx[keep], xa[keep]
+            idx, xa, step = idx[keep], xa[keep], step[keep]
             if idx.numel() == 0:
                 return
-            step = scms_step(frame, method, newton_below)[keep]
-        else:
-            step = scms_step(frame, method, newton_below)
+        frames.follow(frame, keep)
         xa = xa + step
 
 

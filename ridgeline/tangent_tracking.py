@@ -69,9 +69,15 @@ class TangentFrame(FrameResiduals):
         """(I - T T^T) v; shape (B, D)."""
         return v - project_onto(self.tangent, v)
 
-    def hessian_eigenvalues(self, rows: torch.Tensor) -> torch.Tensor:
-        """Exact Hessian eigenvalues, descending, at the queries ``rows`` (index or mask); (B', D)."""
-        return hessian_eigenvalues(torch.linalg.eigvalsh(self.cov[rows]), self.h[rows]).flip(1)
+    def certified_angle(self) -> torch.Tensor:
+        """The certified bound on sin(angle) to the exact tangent; shape (B,)."""
+        return self.angle_bound
+
+    def stop_verdict(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Curvature condition and eigengap at ``rows`` from the exact eigenvalues of Cov_w."""
+        d = self.tangent.shape[2]
+        lam = hessian_eigenvalues(torch.linalg.eigvalsh(self.cov[rows]), self.h[rows]).flip(1)
+        return lam[:, d] < 0, lam[:, d - 1] - lam[:, d]
 
 
 def power_filter(cov: torch.Tensor, squarings: int):
@@ -181,3 +187,21 @@ def track_tangent(dist: SmoothedEmpirical, x, t, ridge_dim: int, block: torch.Te
         ritz[todo] = evals.flip(1)[:, : block.shape[2]]
         bound[todo] = 0.0
     return TangentFrame(block[:, :, :d], block, mom.shift / mom.h, mom.shift, mom.h, bound, ritz, cov)
+
+
+class TangentTracker:
+    """Tracked frames along an SCMS run: each call starts from the block the last one left.
+
+    ``tracker(x, t, ridge_dim)`` gives the :class:`TangentFrame` at x (B, D);
+    ``tracker.follow(frame, keep)`` carries its block to the next call for the queries ``keep``
+    (a mask; None: all).
+    """
+
+    def __init__(self, dist: SmoothedEmpirical):
+        self.dist, self.block = dist, None
+
+    def __call__(self, x, t, ridge_dim: int) -> TangentFrame:
+        return track_tangent(self.dist, x, t, ridge_dim, self.block)
+
+    def follow(self, frame: TangentFrame, keep: torch.Tensor | None) -> None:
+        self.block = frame.block if keep is None else frame.block[keep]
