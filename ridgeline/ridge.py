@@ -31,10 +31,10 @@ class FrameResiduals:
         """h_t * r_t(x), a length comparable across t; shape (B,)."""
         return self.h[:, 0] * self.residual()
 
-    def certified_angle(self) -> torch.Tensor:
-        """Bound on sin(angle) between this frame's tangent and the exact one; 0 for frames that
-        decompose their covariance (tracked frames certify a positive one); shape (B,)."""
-        return torch.zeros_like(self.h[:, 0])
+    def certified_angle(self) -> torch.Tensor | None:
+        """Bound on sin(angle) between this frame's tangent and the exact one, shape (B,); None for
+        frames that decompose their covariance (tracked frames certify a positive one)."""
+        return None
 
     def stop_verdict(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(curvature condition lambda_{d+1} < 0, eigengap lambda_d - lambda_{d+1}) at the queries
@@ -122,12 +122,19 @@ def symmetric_eigh(H: torch.Tensor, atol=0.0, on_host: bool | None = None) -> tu
     or (B,)) it is isotropic up to round-off and the coordinate axes are returned, as eigh does
     for a multiple of the identity. Batches that CUDA would decompose one matrix at a time (see
     :func:`host_eigh_needed`; ``on_host`` overrides it) are decomposed by LAPACK on the CPU and
-    the eigenpairs moved back to ``H``'s device.
+    the eigenpairs moved back to ``H``'s device. Matrices with a non-finite entry get NaN
+    eigenpairs (LAPACK would fail on the whole batch).
     """
     if H.shape[-1] == 1:
         return H[:, :, 0].clone(), torch.ones_like(H)
     if H.shape[-1] == 2:
         return _eigh_2x2(H, atol)
+    finite = torch.isfinite(H).flatten(1).all(dim=1) if H.ndim == 3 else None
+    if finite is not None and not bool(finite.all()):  # LAPACK refuses NaN: those rows stay NaN
+        evals = torch.full(H.shape[:2], float("nan"), dtype=H.dtype, device=H.device)
+        evecs = torch.full_like(H, float("nan"))
+        evals[finite], evecs[finite] = symmetric_eigh(H[finite], atol, on_host)
+        return evals, evecs
     if host_eigh_needed(H.device, H.shape) if on_host is None else on_host:
         evals, evecs = torch.linalg.eigh(H.cpu())
         return evals.to(H.device), evecs.to(H.device)
@@ -141,11 +148,10 @@ def _eigh_2x2(H: torch.Tensor, atol=0.0) -> tuple[torch.Tensor, torch.Tensor]:
     lo, hi = mid - rad, mid + rad
     # eigenvector of `hi` at angle theta with tan(2 theta) = 2b / (a - c); `lo` is orthogonal
     theta = torch.where(rad <= atol, torch.zeros_like(rad), 0.5 * torch.atan2(2 * b, a - c))
-    v_hi = torch.stack([torch.cos(theta), torch.sin(theta)], dim=1)
-    v_lo = torch.stack([-torch.sin(theta), torch.cos(theta)], dim=1)
-    evals = torch.stack([lo, hi], dim=1)
-    evecs = torch.stack([v_lo, v_hi], dim=2)
-    return evals, evecs
+    cos, sin = torch.cos(theta), torch.sin(theta)
+    # columns v_lo = (-sin, cos) and v_hi = (cos, sin), written row by row
+    evecs = torch.stack([-sin, cos, cos, sin], dim=1).view(-1, 2, 2)
+    return torch.stack([lo, hi], dim=1), evecs
 
 
 def hessian_eigenvalues(cov_eigenvalues: torch.Tensor, h: torch.Tensor) -> torch.Tensor:

@@ -168,7 +168,7 @@ def _iterate(frames, x, idx, t, ridge_dim, tol, max_iter, criterion, method, new
     """Run SCMS on the points ``idx`` of ``x`` in place, keeping only active points in the loop.
 
     A point stops when its stopping value plus the most the frame's certified angle lets the exact
-    frame's value exceed it (0 for decomposed frames) is below ``tol``, at ``max_iter``, or when
+    frame's value exceed it (nothing for decomposed frames) is below ``tol``, at ``max_iter``, or when
     non-finite (not converged); its curvature condition and eigengap are the frame's verdict.
     """
     converged, curvature, iterations, residual, gap = out
@@ -176,9 +176,11 @@ def _iterate(frames, x, idx, t, ridge_dim, tol, max_iter, criterion, method, new
     for it in range(max_iter + 1):
         frame = frames(xa, t, ridge_dim)
         value = stopping_value(frame, criterion)
-        upper = value + stopping_value_error(frame, criterion, frame.certified_angle())
-        # a non-finite point or stopping value (NaN samples, overflow) stops at once, not converged
-        finite = torch.isfinite(upper) & torch.isfinite(xa).all(dim=1)
+        angle = frame.certified_angle()
+        upper = value if angle is None else value + stopping_value_error(frame, criterion, angle)
+        # a non-finite stopping value (NaN samples, overflow) stops the point at once, not converged;
+        # a non-finite point has one (its weights are NaN)
+        finite = torch.isfinite(upper)
         done = (upper < tol) | ~finite
         if it == max_iter:
             done = torch.ones_like(done)

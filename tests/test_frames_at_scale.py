@@ -180,3 +180,22 @@ def test_tracked_frames_refuse_the_newton_method():
     dist = SmoothedEmpirical(random_modes(10, 4, seed=0))
     with pytest.raises(ValueError, match="method 'scms'"):
         scms_project(dist, dist.data[:3] + 0.1, 0.3, ridge_dim=1, frames="tracked", method="newton")
+
+
+@pytest.mark.parametrize("frames", ["full", "truncated", "tracked"])
+@pytest.mark.parametrize("dim", [2, 8])
+def test_non_finite_starting_points_stop_at_once_and_leave_the_others_alone(frames, dim):
+    dist = SmoothedEmpirical(random_modes(40, dim, spacing=2.0, seed=0))
+    x = dist.draw(20, 0.3, torch.Generator().manual_seed(0))
+    bad = x.clone()
+    bad[3], bad[5, 0] = float("nan"), float("inf")
+    options = dict(ridge_dim=1, tol=1e-8, max_iter=500, criterion="absolute", frames=frames)
+    res, clean = scms_project(dist, bad, 0.3, **options), scms_project(dist, x, 0.3, **options)
+    for i in (3, 5):  # stopped at once, not converged, nothing finite reported
+        assert res.iterations[i] == 0 and not res.converged[i] and not res.curvature_ok[i]
+        assert torch.isnan(res.residual[i]) and torch.isnan(res.eigengap[i])
+    good = torch.ones(20, dtype=torch.bool)
+    good[[3, 5]] = False
+    # control: the finite points converge where they do without the bad ones
+    assert clean.converged[good].all() and res.converged[good].all()
+    assert (res.points[good] - clean.points[good]).norm(dim=1).max() < 1e-9
