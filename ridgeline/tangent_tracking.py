@@ -52,9 +52,7 @@ class TangentFrame(FrameResiduals):
     ``tangent``), carried to the next iteration. score : (B, D). step : (B, D) m - x. h : (B, 1).
     angle_bound : (B,) certified bound on sin(angle) between ``tangent`` and the top-d eigenspace
     of Cov_w (0 where the full decomposition was taken; inf where nothing is certified).
-    ritz : (B, k) Ritz values of Cov_w in span(block), descending (the eigenvalues where the full
-    decomposition was taken). cov : (B, D, D) Cov_w, kept for the exact eigenvalues where a point
-    stops.
+    cov : (B, D, D) Cov_w, kept for the exact eigenvalues where a point stops.
     """
 
     tangent: torch.Tensor
@@ -63,7 +61,6 @@ class TangentFrame(FrameResiduals):
     step: torch.Tensor
     h: torch.Tensor
     angle_bound: torch.Tensor
-    ritz: torch.Tensor
     cov: torch.Tensor
 
     def normal_part(self, v: torch.Tensor) -> torch.Tensor:
@@ -170,10 +167,10 @@ def track_tangent(dist: SmoothedEmpirical, x, t, ridge_dim: int, block: torch.Te
     for sweep in range(max_sweeps):
         if sweep == 0:  # every query: no copies of the (B, D, D) arrays
             cur = _filtered(filt, block, applications)
-            block, bound, ritz = certified_ritz(cov, cur, log_traces, scale, d)
+            block, bound, _ = certified_ritz(cov, cur, log_traces, scale, d)
         else:
             cur = _filtered(filt[todo], block[todo], applications)
-            block[todo], bound[todo], ritz[todo] = certified_ritz(cov[todo], cur, log_traces[todo], scale[todo], d)
+            block[todo], bound[todo], _ = certified_ritz(cov[todo], cur, log_traces[todo], scale[todo], d)
         todo = todo[~(bound[todo] <= need[todo])]
         if sweep:  # no certified gap after two sweeps: more sweeps would not give one
             fallback.append(todo[torch.isinf(bound[todo])])
@@ -183,11 +180,9 @@ def track_tangent(dist: SmoothedEmpirical, x, t, ridge_dim: int, block: torch.Te
     todo = torch.cat([todo, *fallback])
     todo = todo[torch.isfinite(cov[todo]).all(dim=2).all(dim=1)]  # a non-finite query keeps its NaN
     if todo.numel():  # not certified: the full decomposition for those queries
-        evals, evecs = torch.linalg.eigh(cov[todo])
-        block[todo] = evecs.flip(2)[:, :, : block.shape[2]]
-        ritz[todo] = evals.flip(1)[:, : block.shape[2]]
+        block[todo] = torch.linalg.eigh(cov[todo]).eigenvectors.flip(2)[:, :, : block.shape[2]]
         bound[todo] = 0.0
-    return TangentFrame(block[:, :, :d], block, mom.shift / mom.h, mom.shift, mom.h, bound, ritz, cov)
+    return TangentFrame(block[:, :, :d], block, mom.shift / mom.h, mom.shift, mom.h, bound, cov)
 
 
 class TangentTracker:
