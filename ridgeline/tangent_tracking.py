@@ -89,7 +89,7 @@ def power_filter(cov: torch.Tensor, squarings: int):
     power = cov / scale[:, None, None]
     traces = [torch.ones_like(scale)]
     for _ in range(squarings):
-        power = power @ power
+        power = torch.bmm(power, power)
         traces.append(power.diagonal(dim1=1, dim2=2).sum(dim=1))
     traces.append(torch.linalg.matrix_norm(power) ** 2)
     return power, torch.log(torch.stack(traces, dim=1)), scale
@@ -116,11 +116,11 @@ def tail_bound(log_traces: torch.Tensor, ritz: torch.Tensor, ridge_dim: int, dim
 def _ritz(cov: torch.Tensor, block: torch.Tensor):
     """Rayleigh-Ritz of ``cov`` (B, D, D) in span(block) (B, D, k), orthonormal: descending values
     (B, k), vectors (B, D, k), and the residual matrix C V - V diag(mu) (B, D, k)."""
-    cv = cov @ block
-    mu, u = symmetric_eigh(block.transpose(1, 2) @ cv)
+    cv = torch.bmm(block.transpose(1, 2), cov).transpose(1, 2)  # C V = (V^T C)^T: C is symmetric
+    mu, u = symmetric_eigh(torch.bmm(block.transpose(1, 2), cv))
     mu, u = mu.flip(1), u.flip(2)
-    vectors = block @ u
-    return mu, vectors, cv @ u - vectors * mu[:, None, :]
+    vectors = torch.bmm(block, u)
+    return mu, vectors, torch.bmm(cv, u) - vectors * mu[:, None, :]
 
 
 def certified_ritz(cov, block, log_traces, scale, ridge_dim: int):
@@ -139,9 +139,10 @@ def certified_ritz(cov, block, log_traces, scale, ridge_dim: int):
 
 def _filtered(filt: torch.Tensor, block: torch.Tensor, applications: int) -> torch.Tensor:
     """orth(F^a V) for filters F (B, D, D) and blocks V (B, D, k); shape (B, D, k)."""
+    rows = block.transpose(1, 2)  # F is symmetric: V^T F = (F V)^T, and the row form is 2x faster
     for _ in range(applications):
-        block = filt @ block
-    return torch.linalg.qr(block).Q
+        rows = torch.bmm(rows, filt)
+    return torch.linalg.qr(rows.transpose(1, 2)).Q
 
 
 def track_tangent(dist: SmoothedEmpirical, x, t, ridge_dim: int, block: torch.Tensor | None = None, *,
