@@ -4,10 +4,10 @@ An SCMS iteration needs only the top-d eigenvectors T of Cov_w (the tangent spac
 (I - T T^T)(m - x)); the curvature condition and the eigengap matter only where a point stops.
 Instead of decomposing Cov_w (C below), each query
 
-1. forms the filter F = Cn^(2^s) of Cn = C / tr C by s squarings (``squarings``, default 4:
-   Cn^16), which also give the power traces tr Cn^p for p = 1, 2, ..., 2^(s+1);
+1. forms the filter F = Cn^(2^s) of Cn = C / tr C by s squarings (``squarings``, default 3:
+   Cn^8), which also give the power traces tr Cn^p for p = 1, 2, ..., 2^(s+1);
 2. applies it to a block V of k = d + 1 vectors carried from the previous SCMS iterate,
-   V <- orth(F^a V) (``applications`` a = 4: subspace iteration on C^64, the directions beyond
+   V <- orth(F^a V) (``applications`` a = 8: subspace iteration on C^64, the directions beyond
    the block shrink by (mu_{k+1} / mu_d)^64 per sweep);
 3. takes the Rayleigh-Ritz pairs (mu~_j, v_j) of C in span(V) and certifies the tangent:
    Davis-Kahan's sin-theta theorem bounds the angle between span(v_1..v_d) and the top-d
@@ -22,8 +22,8 @@ decomposition. The bound is a certificate, not an estimate: SCMS stops a point w
 value plus the largest change the bound allows is below the tolerance, and records the exact
 eigenvalues (one ``eigvalsh``) for its curvature condition and eigengap.
 
-Cost per query in D = 32: four 32 x 32 products and a few thin ones against one 32 x 32
-decomposition (docs/benchmarks.md: 3x faster SCMS on the D = 32 problem).
+Cost per query in D = 32: three 32 x 32 products and eight thin ones against one 32 x 32
+decomposition (docs/benchmarks.md: 4-5x faster SCMS on the D = 32 problem).
 """
 
 from dataclasses import dataclass
@@ -37,9 +37,11 @@ from .ridge import FrameResiduals, hessian_eigenvalues, project_onto, symmetric_
 #: sin(angle) |m - x| of each step along the ridge; 1e-10 keeps that below 1e-8 over 100 steps.
 DEFAULT_ANGLE_TOL = 1e-10
 
-#: Squarings of the filter: Cn^16, applied four times per sweep (four thin products cost less
-#: than a second sweep's orthogonalisation and Rayleigh-Ritz).
-DEFAULT_SQUARINGS = 4
+#: Squarings of the filter (Cn^8) and its applications per sweep: in D = 32 a thin product in row
+#: form costs a seventh of a squaring, and 3 / 8 measured 3 % faster than 4 / 4 (C^64 either way;
+#: the traces then reach p = 16, which left 4 of 46,136 frames uncertified on the benchmark).
+DEFAULT_SQUARINGS = 3
+DEFAULT_APPLICATIONS = 8
 
 
 @dataclass
@@ -147,7 +149,8 @@ def _filtered(filt: torch.Tensor, block: torch.Tensor, applications: int) -> tor
 
 def track_tangent(dist: SmoothedEmpirical, x, t, ridge_dim: int, block: torch.Tensor | None = None, *,
                   angle_tol=DEFAULT_ANGLE_TOL, squarings: int = DEFAULT_SQUARINGS,
-                  max_sweeps: int = 6, extra: int = 1, applications: int = 4) -> TangentFrame:
+                  max_sweeps: int = 6, extra: int = 1,
+                  applications: int = DEFAULT_APPLICATIONS) -> TangentFrame:
     """The tangent frame at x (B, D), its angle certified below ``angle_tol`` (scalar or (B,)).
 
     ``block`` (B, D, k), k > d: the previous iterate's block (None: start from the d + ``extra``
