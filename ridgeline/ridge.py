@@ -142,12 +142,13 @@ def symmetric_eigh(H: torch.Tensor, atol=0.0, on_host: bool | None = None) -> tu
 
 
 def _eigh_2x2(H: torch.Tensor, atol=0.0) -> tuple[torch.Tensor, torch.Tensor]:
-    a, b, c = H[:, 0, 0], H[:, 0, 1], H[:, 1, 1]
+    a, b, _, c = H.reshape(-1, 4).unbind(1)  # one view each (small batches pay per operation)
+    diff = a - c
     mid = (a + c) / 2
-    rad = torch.hypot((a - c) / 2, b)
+    rad = torch.hypot(diff / 2, b)
     lo, hi = mid - rad, mid + rad
     # eigenvector of `hi` at angle theta with tan(2 theta) = 2b / (a - c); `lo` is orthogonal
-    theta = torch.where(rad <= atol, torch.zeros_like(rad), 0.5 * torch.atan2(2 * b, a - c))
+    theta = (0.5 * torch.atan2(2 * b, diff)).masked_fill_(rad <= atol, 0.0)
     cos, sin = torch.cos(theta), torch.sin(theta)
     # columns v_lo = (-sin, cos) and v_hi = (cos, sin), written row by row
     evecs = torch.stack([-sin, cos, cos, sin], dim=1).view(-1, 2, 2)
