@@ -254,7 +254,9 @@ class SmoothedEmpirical:
             w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - log_sum[:, None])
             z = w.sqrt()[:, :, None] * (a[:, :, None] * self.data[sl][None] - mean[:, None, :])
             cov += z.transpose(1, 2) @ z
-        return cov
+        # GEMM sums (i, j) and (j, i) in different orders: make the covariance exactly symmetric
+        # (eigensolvers read one triangle; certificates assume a symmetric matrix)
+        return (cov + cov.transpose(1, 2)).mul_(0.5)
 
     def _covariance_from_outer(self, x, x_sq, a, h, log_sum, mean, logk=None) -> torch.Tensor:
         if logk is not None:

@@ -118,7 +118,8 @@ def tail_bound(log_traces: torch.Tensor, ritz: torch.Tensor, ridge_dim: int, dim
 def _ritz(cov: torch.Tensor, block: torch.Tensor):
     """Rayleigh-Ritz of ``cov`` (B, D, D) in span(block) (B, D, k), orthonormal: descending values
     (B, k), vectors (B, D, k), and the residual matrix C V - V diag(mu) (B, D, k)."""
-    cv = torch.bmm(block.transpose(1, 2), cov).transpose(1, 2)  # C V = (V^T C)^T: C is symmetric
+    # C V = (V^T C)^T: C is symmetric (to rounding, which the certificate allows for)
+    cv = torch.bmm(block.transpose(1, 2), cov).transpose(1, 2)
     mu, u = symmetric_eigh(torch.bmm(block.transpose(1, 2), cv))
     mu, u = mu.flip(1), u.flip(2)
     vectors = torch.bmm(block, u)

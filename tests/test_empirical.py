@@ -209,3 +209,23 @@ def test_dense_moments_in_chunks_equal_one_dense_pass():
     # control: a query moved changes its row
     moved = dist.moments(x + 1e-3, 0.3)
     assert not torch.equal(moved.shift, whole.shift)
+
+
+def test_streamed_covariances_are_exactly_symmetric():
+    # sets without stored outer products (n D^2 above the limit) accumulate Cov_w by GEMMs of the
+    # centred differences; the eigensolvers read one triangle and the tracked frames' certificate
+    # assumes C = C^T, so the result is symmetrised
+    data = torch.randn(200, 32, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    dist = SmoothedEmpirical(data, memory_elements=10**5)
+    dist._outer = None  # as for 60,000 latents in D = 32
+    x = dist.draw(50, 0.3, torch.Generator().manual_seed(1))
+    cov = dist.moments(x, 0.3, with_cov=True, batch_invariant=False).cov
+    assert torch.equal(cov, cov.transpose(1, 2))
+    assert torch.allclose(cov, _exact_covariance(dist, x, 0.3), rtol=0, atol=1e-12)
+    # control: the raw GEMM of the same differences sums (i, j) and (j, i) apart
+    a, h = dist._times(x, 0.3)
+    mom = dist.moments(x, 0.3)
+    z = torch.softmax(dist._log_kernel(x, (x**2).sum(dim=1), a, h, slice(0, 200)), dim=1).sqrt()[:, :, None] * (
+        a[:, :, None] * data[None] - mom.mean[:, None, :])
+    raw = z.transpose(1, 2) @ z
+    assert not torch.equal(raw, raw.transpose(1, 2))
