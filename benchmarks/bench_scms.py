@@ -7,7 +7,11 @@ criterion, at most 5,000 iterations; starting points drawn from p_t itself):
 sconce: `sconce.EucSCMS.SCMSLog` with bandwidth sqrt(h_t) on a_t x_i. ridgeline: plain SCMS and
 Newton steps with full frames, and plain SCMS with tracked and with truncated frames.
 
-Usage: python benchmarks/bench_scms.py [--problems 2d d32] [--out benchmarks/results/scms.json]
+With --split (D = 32 only), also where the tracked-frame time goes: time by number of active
+points, the cost per query of each step of a tracked frame at the tenth iteration, and how many
+frames fell back to the full decomposition (stored under "split").
+
+Usage: python benchmarks/bench_scms.py [--problems 2d d32] [--split] [--out benchmarks/results/scms.json]
 """
 
 import argparse
@@ -20,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import ridgeline.scms as scms_module
+import ridgeline.tangent_tracking as tracking
 from ridgeline.allocator import retain_freed_memory
 from ridgeline.datasets import named_set, random_modes
 from ridgeline.empirical import SmoothedEmpirical
@@ -82,6 +88,79 @@ def compare(name, args):
     return {"n": int(data.shape[0]), "D": int(data.shape[1]), "points": n_points, "results": rows}
 
 
+class _TimedTracker(tracking.TangentTracker):
+    """A TangentTracker that records (active points, call start, fallback frames) per call."""
+
+    calls: list = []
+
+    def __call__(self, x, t, ridge_dim):
+        start = time.perf_counter()
+        frame = super().__call__(x, t, ridge_dim)
+        self.calls.append((x.shape[0], start, int((frame.angle_bound == 0).sum())))
+        return frame
+
+
+def _per_query(fn, queries, repeats=15):
+    """Microseconds per query of ``fn`` over ``queries`` queries: the fastest of ``repeats`` calls."""
+    fn()
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best / queries * 1e6
+
+
+def split(args) -> dict:
+    """Where the tracked SCMS time goes on the D = 32 problem (best of three runs)."""
+    data, n_points = PROBLEMS["d32"]()
+    dist, x0 = SmoothedEmpirical(data), starting_points(data, args.t, n_points)
+    options = dict(ridge_dim=1, tol=args.tol, max_iter=args.max_iter, criterion="absolute", frames="tracked")
+    scms_module.TangentTracker, best = _TimedTracker, None
+    try:
+        for _ in range(3):
+            _TimedTracker.calls = []
+            start = time.perf_counter()
+            scms_project(dist, x0, args.t, **options)
+            end = time.perf_counter()
+            if best is None or end - start < best[0]:
+                best = (end - start, list(_TimedTracker.calls), end)
+    finally:
+        scms_module.TangentTracker = tracking.TangentTracker
+    total, calls, end = best
+    ends = [c[1] for c in calls[1:]] + [end]  # each iteration lasts until the next frame starts
+    phases = {}
+    for lo, hi in ((1000, None), (300, 1000), (0, 300)):
+        sel = [(b, e - s) for (b, s, _), e in zip(calls, ends) if b >= lo and (hi is None or b < hi)]
+        seconds, rows = sum(d for _, d in sel), sum(b for b, _ in sel)
+        phases[f"active >= {lo}" if hi is None else f"{lo} <= active < {hi}"] = {
+            "iterations": len(sel), "share": seconds / total, "us_per_point": 1e6 * seconds / max(rows, 1)}
+    # the steps of one tracked frame at the tenth iteration (2,000 queries, warm block)
+    tracker, x = tracking.TangentTracker(dist), x0.clone()
+    with torch.inference_mode():
+        for _ in range(10):
+            frame = tracker(x, args.t, 1)
+            tracker.follow(frame, None)
+            x = x + frame.normal_part(frame.step)
+        block, q = tracker.block, x.shape[0]
+        cov = dist.moments(x, args.t, with_cov=True, batch_invariant=False).cov
+        filt, traces, scale = tracking.power_filter(cov, tracking.DEFAULT_SQUARINGS)
+        cur = tracking._filtered(filt, block, tracking.DEFAULT_APPLICATIONS)
+        steps = {
+            "covariance (moments with Cov_w)": _per_query(
+                lambda: dist.moments(x, args.t, with_cov=True, batch_invariant=False), q),
+            "squarings and traces": _per_query(lambda: tracking.power_filter(cov, tracking.DEFAULT_SQUARINGS), q),
+            "filter products and QR": _per_query(
+                lambda: tracking._filtered(filt, block, tracking.DEFAULT_APPLICATIONS), q),
+            "Rayleigh-Ritz and certificate": _per_query(lambda: tracking.certified_ritz(cov, cur, traces, scale, 1), q),
+            "whole tracked frame": _per_query(lambda: tracker(x, args.t, 1), q),
+        }
+    out = {"seconds": total, "frames": sum(c[0] for c in calls), "fallback_frames": sum(c[2] for c in calls),
+           "phases": phases, "us_per_query_at_iteration_10": steps}
+    log.info("d32 tracked split %s", json.dumps(out))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
@@ -89,12 +168,15 @@ def main():
     parser.add_argument("--tol", type=float, default=1e-7)
     parser.add_argument("--max-iter", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--split", action="store_true", help="also measure where the tracked D = 32 time goes")
     parser.add_argument("--out", default="benchmarks/results/scms.json")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     torch.set_num_threads(args.threads)
     retain_freed_memory()  # as every pipeline job does; sconce runs under the same allocator
     report = {"settings": vars(args), "problems": {name: compare(name, args) for name in args.problems}}
+    if args.split:
+        report["split"] = split(args)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
 
