@@ -75,9 +75,9 @@ class SmoothedEmpirical:
         self.data = torch.as_tensor(data, dtype=torch.float64, device=device)
         if self.data.ndim != 2 or self.data.shape[0] < 1:
             raise ValueError(f"data must have shape (n, D) with n >= 1, got {tuple(self.data.shape)}")
-        self.sq_norms = (self.data**2).sum(dim=1)
         self.memory_elements = int(memory_elements)
         self.centre = self.data.mean(dim=0)
+        self._centred_sq_norms = ((self.data - self.centre) ** 2).sum(dim=1)  # |y_i - c|^2: log-kernels
         self._span = None
         self._in_span = None
         n, dim = self.data.shape
@@ -157,10 +157,21 @@ class SmoothedEmpirical:
     def _chunk(self, batch: int, width: int) -> int:
         return max(1, min(self.n, self.memory_elements // max(1, batch * width)))
 
-    def _log_kernel(self, x, x_sq, a, h, sl) -> torch.Tensor:
-        """-|x - a y_i|^2 / (2h) for the training slice ``sl``; shape (B, chunk)."""
-        # in place, in the order of x_sq - 2 a x.y + a^2 |y|^2 (a broadcast expression allocates 4 arrays)
-        sq = (x @ self.data[sl].T).mul_(2.0 * a).neg_().add_(x_sq[:, None]).add_(a**2 * self.sq_norms[sl][None, :])
+    def _kernel_queries(self, x, a) -> tuple[torch.Tensor, torch.Tensor]:
+        """Queries for :meth:`_log_kernel`: x~ = x - a c (B, D) and q = |x~|^2 + 2 a x~.c (B,).
+
+        |x - a y|^2 expanded about the data centre c is q - 2 a x~.y + a^2 |y - c|^2: its terms
+        round at eps |x~| |a c| instead of eps |x|^2 for the expansion about the origin, which
+        matters for data far from the origin at small h (|x|^2 / h large).
+        """
+        shifted = x - a * self.centre
+        return shifted, (shifted**2).sum(dim=1) + 2.0 * a[:, 0] * (shifted @ self.centre)
+
+    def _log_kernel(self, shifted, q, a, h, sl) -> torch.Tensor:
+        """-|x - a y_i|^2 / (2h) for the training slice ``sl`` from :meth:`_kernel_queries`; shape (B, chunk)."""
+        # in place, in the order of q - 2 a x~.y + a^2 |y - c|^2 (a broadcast expression allocates 4 arrays)
+        sq = (shifted @ self.data[sl].T).mul_(2.0 * a).neg_().add_(q[:, None])
+        sq.add_(a**2 * self._centred_sq_norms[sl][None, :])
         return sq.clamp_min_(0.0).neg_().div_(2.0 * h)
 
     def moments(self, x, t, with_cov: bool = False, batch_invariant: bool = True) -> KernelMoments:
@@ -199,14 +210,14 @@ class SmoothedEmpirical:
         return KernelMoments(log_sum, x + shift, shift, cov, a, h)
 
     def _streamed_moments(self, x, a, h, with_cov) -> KernelMoments:
-        x_sq = (x**2).sum(dim=1)
+        shifted, q = self._kernel_queries(x, a)
         run_max = torch.full((x.shape[0],), -math.inf, dtype=x.dtype, device=x.device)
         run_sum = torch.zeros_like(run_max)
         first = torch.zeros_like(x)
         step = self._chunk(x.shape[0], 1)
         for start in range(0, self.n, step):
             sl = slice(start, start + step)
-            logk = self._log_kernel(x, x_sq, a, h, sl)
+            logk = self._log_kernel(shifted, q, a, h, sl)
             new_max = torch.maximum(run_max, logk.max(dim=1).values)
             rescale = torch.exp(run_max - new_max)
             e = torch.exp(logk - new_max[:, None])
@@ -217,10 +228,10 @@ class SmoothedEmpirical:
         mean = a * first / run_sum[:, None]
         # one chunk held every training point: the covariance reuses its log-kernel
         known = logk if step >= self.n else None
-        cov = self._covariance(x, x_sq, a, h, log_sum, mean, known) if with_cov else None
+        cov = self._covariance(shifted, q, a, h, log_sum, mean, known) if with_cov else None
         return KernelMoments(log_sum, mean, mean - x, cov, a, h)
 
-    def _covariance(self, x, x_sq, a, h, log_sum, mean, logk=None) -> torch.Tensor:
+    def _covariance(self, shifted, q, a, h, log_sum, mean, logk=None) -> torch.Tensor:
         """Weighted covariance sum_i w_i (a y_i - m)(a y_i - m)^T; shape (B, D, D).
 
         With the stored outer products of the centred data it is a^2 (S - mc mc^T),
@@ -231,11 +242,11 @@ class SmoothedEmpirical:
         from centred differences in chunks instead. ``logk``: the (B, n) log-kernel when known.
         """
         if self._outer is None:
-            return self._covariance_from_differences(x, x_sq, a, h, log_sum, mean)
-        cov = self._covariance_from_outer(x, x_sq, a, h, log_sum, mean, logk)
+            return self._covariance_from_differences(shifted, q, a, h, log_sum, mean)
+        cov = self._covariance_from_outer(shifted, q, a, h, log_sum, mean, logk)
         exact = self._cancelled(cov, mean, a)
         if bool(exact.any()):
-            cov[exact] = self._covariance_from_differences(x[exact], x_sq[exact], a[exact], h[exact],
+            cov[exact] = self._covariance_from_differences(shifted[exact], q[exact], a[exact], h[exact],
                                                            log_sum[exact], mean[exact])
         return cov
 
@@ -246,27 +257,27 @@ class SmoothedEmpirical:
         centre_sq = ((mean / a - self.centre) ** 2).sum(dim=1)
         return ~(spread * CANCELLATION_LIMIT >= spread + 2 * centre_sq)
 
-    def _covariance_from_differences(self, x, x_sq, a, h, log_sum, mean) -> torch.Tensor:
-        cov = torch.zeros(x.shape[0], self.dim, self.dim, dtype=x.dtype, device=x.device)
-        step = self._chunk(x.shape[0], self.dim)
+    def _covariance_from_differences(self, shifted, q, a, h, log_sum, mean) -> torch.Tensor:
+        cov = torch.zeros(shifted.shape[0], self.dim, self.dim, dtype=shifted.dtype, device=shifted.device)
+        step = self._chunk(shifted.shape[0], self.dim)
         for start in range(0, self.n, step):
             sl = slice(start, start + step)
-            w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - log_sum[:, None])
+            w = torch.exp(self._log_kernel(shifted, q, a, h, sl) - log_sum[:, None])
             z = w.sqrt()[:, :, None] * (a[:, :, None] * self.data[sl][None] - mean[:, None, :])
             cov += z.transpose(1, 2) @ z
         # GEMM sums (i, j) and (j, i) in different orders: make the covariance exactly symmetric
         # (eigensolvers read one triangle; certificates assume a symmetric matrix)
         return (cov + cov.transpose(1, 2)).mul_(0.5)
 
-    def _covariance_from_outer(self, x, x_sq, a, h, log_sum, mean, logk=None) -> torch.Tensor:
+    def _covariance_from_outer(self, shifted, q, a, h, log_sum, mean, logk=None) -> torch.Tensor:
         if logk is not None:
             upper = torch.exp(logk - log_sum[:, None]) @ self._outer
         else:
-            upper = torch.zeros(x.shape[0], self._outer.shape[1], dtype=x.dtype, device=x.device)
-            step = self._chunk(x.shape[0], 1)
+            upper = torch.zeros(shifted.shape[0], self._outer.shape[1], dtype=shifted.dtype, device=shifted.device)
+            step = self._chunk(shifted.shape[0], 1)
             for start in range(0, self.n, step):
                 sl = slice(start, start + step)
-                w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - log_sum[:, None])
+                w = torch.exp(self._log_kernel(shifted, q, a, h, sl) - log_sum[:, None])
                 upper += w @ self._outer[sl]
         return self._covariance_from_upper(upper, mean, a)
 
@@ -307,12 +318,12 @@ class SmoothedEmpirical:
         v = torch.as_tensor(v, dtype=x.dtype, device=x.device)
         mom = self.moments(x, t)
         a, h = mom.a, mom.h
-        x_sq = (x**2).sum(dim=1)
+        shifted, q = self._kernel_queries(x, a)
         cov_v = torch.zeros_like(x)
         step = self._chunk(x.shape[0], self.dim)
         for start in range(0, self.n, step):
             sl = slice(start, start + step)
-            w = torch.exp(self._log_kernel(x, x_sq, a, h, sl) - mom.log_sum[:, None])  # (B, chunk)
+            w = torch.exp(self._log_kernel(shifted, q, a, h, sl) - mom.log_sum[:, None])  # (B, chunk)
             c = a[:, :, None] * self.data[sl][None] - mom.mean[:, None, :]  # (B, chunk, D)
             cov_v += ((w * (c @ v[:, :, None])[:, :, 0])[:, :, None] * c).sum(dim=1)
         return mom.shift / h, -v / h + cov_v / h**2
@@ -322,13 +333,12 @@ class SmoothedEmpirical:
         x = self._check_queries(x)
         a, _ = self._times(x, t)
         k = min(k, self.n)
-        x_sq = (x**2).sum(dim=1)
+        shifted, q = self._kernel_queries(x, a)
         best = torch.full((x.shape[0], k), math.inf, dtype=x.dtype, device=x.device)
         step = self._chunk(x.shape[0], 1)
         for start in range(0, self.n, step):
             sl = slice(start, start + step)
-            y = self.data[sl]
-            sq = x_sq[:, None] - 2.0 * a * (x @ y.T) + a**2 * self.sq_norms[sl][None, :]
+            sq = q[:, None] - 2.0 * a * (shifted @ self.data[sl].T) + a**2 * self._centred_sq_norms[sl][None, :]
             best = torch.cat([best, sq.clamp_min(0.0)], dim=1).topk(k, dim=1, largest=False).values
         return best.sqrt()
 

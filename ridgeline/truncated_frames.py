@@ -103,7 +103,7 @@ def truncated_frame(dist: SmoothedEmpirical, x, t, ridge_dim: int, weight_tol: f
         raise ValueError(f"ridge dimension must satisfy 1 <= d < D = {dist.dim}, got d = {ridge_dim}")
     x = dist._check_queries(x)
     a, h = dist._times(x, t)
-    logk = dist._log_kernel(x, (x**2).sum(dim=1), a, h, slice(None))  # (B, n)
+    logk = dist._log_kernel(*dist._kernel_queries(x, a), a, h, slice(None))  # (B, n)
     log_sum = torch.logsumexp(logk, dim=1)
     logw = logk - log_sum[:, None]
     w = logw.exp()

@@ -189,8 +189,7 @@ def test_covariances_keep_their_digits_where_the_outer_products_would_cancel(t):
         exact = _exact_covariance(dist, x, t)
         cov = dist.moments(x, t, with_cov=True).cov
         scale = exact.diagonal(dim1=1, dim2=2).sum(dim=1)[:, None, None]
-        # at most three digits lost to cancellation (CANCELLATION_LIMIT) and, streamed, those of the
-        # expanded distances |x|^2 - 2 a x.y + a^2 |y|^2 in the weights (|x|^2 / h ~ 1e5 here)
+        # at most three digits lost to cancellation (CANCELLATION_LIMIT)
         assert ((cov - exact).abs() <= 1e-10 * scale + 1e-300).all()
     # control: the stored outer products alone lose the small-t covariances
     if t == 0.01:
@@ -225,7 +224,25 @@ def test_streamed_covariances_are_exactly_symmetric():
     # control: the raw GEMM of the same differences sums (i, j) and (j, i) apart
     a, h = dist._times(x, 0.3)
     mom = dist.moments(x, 0.3)
-    z = torch.softmax(dist._log_kernel(x, (x**2).sum(dim=1), a, h, slice(0, 200)), dim=1).sqrt()[:, :, None] * (
+    z = torch.softmax(dist._log_kernel(*dist._kernel_queries(x, a), a, h, slice(0, 200)), dim=1).sqrt()[:, :, None] * (
         a[:, :, None] * data[None] - mom.mean[:, None, :])
     raw = z.transpose(1, 2) @ z
     assert not torch.equal(raw, raw.transpose(1, 2))
+
+
+def test_streamed_log_kernels_keep_their_digits_far_from_the_origin():
+    # 13 points 1,000 from the origin at t = 0.01 (|x|^2 / h ~ 1e8): the streamed path expands
+    # |x - a y|^2 about the data centre, so its weights match the dense path's exact differences
+    data = torch.randn(13, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64) + 1e3
+    t = 0.01
+    dense, streamed = SmoothedEmpirical(data), SmoothedEmpirical(data, memory_elements=64)
+    x = dense.draw(200, t, torch.Generator().manual_seed(1))
+    exact, fast = dense.moments(x, t), streamed.moments(x, t)
+    assert (exact.log_sum - fast.log_sum).abs().max() < 1e-9
+    assert (exact.shift - fast.shift).abs().max() < 1e-10
+    # control: the same expansion about the origin, |x|^2 - 2 a x.y + a^2 |y|^2, loses ~1e-8
+    a, h = dense._times(x, t)
+    differences = -((x[:, None, :] - a[:, :, None] * data[None]) ** 2).sum(dim=2) / (2 * h)
+    about_origin = -((x**2).sum(dim=1)[:, None] - 2 * a * (x @ data.T) + a**2 * (data**2).sum(dim=1)) / (2 * h)
+    centred = streamed._log_kernel(*streamed._kernel_queries(x, a), a, h, slice(None))
+    assert (centred - differences).abs().max() < 1e-9 < (about_origin - differences).abs().max()
