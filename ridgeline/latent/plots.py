@@ -140,7 +140,9 @@ def _show(ax, image, caption):
 def decoded_samples(ds: xr.Dataset, decode, ridge_dim: int, checks: dict, n_images: int = 8,
                     title: str = "") -> plt.Figure:
     """The samples closest to and farthest from the ridge at the latest resolved time, decoded,
-    each above its decoded SCMS ridge projection and its decoded nearest training latent.
+    each above its decoded SCMS ridge projection and its decoded nearest training latent. A
+    projection whose frame is undefined at its start (t_min) says so: its path is an arbitrary
+    choice of tangent among equal eigenvalues (docs/benchmarks.md).
 
     Parameters
     ----------
@@ -156,6 +158,8 @@ def decoded_samples(ds: xr.Dataset, decode, ridge_dim: int, checks: dict, n_imag
     order = np.argsort(np.where(np.isfinite(ratio), ratio, np.inf))[: int(np.isfinite(ratio).sum())]
     groups = {"closest": order[:n_images], "farthest": order[::-1][:n_images]}
     copies = ds["nearest_ratio"].values < checks["max_copy_ratio"]
+    # the projection starts at t_min: where the frame is undefined there, its path is an arbitrary choice
+    defined_at_start = sel["resolved"].values[-1] == 1
     fig, axes = plt.subplots(6, n_images, figsize=(1.3 * n_images, 9.6), squeeze=False)
     for g, (name, idx) in enumerate(groups.items()):
         final = ds["states_final"].values[idx]
@@ -165,7 +169,8 @@ def decoded_samples(ds: xr.Dataset, decode, ridge_dim: int, checks: dict, n_imag
         for j, i in enumerate(idx):
             tag = " COPY" if copies[i] else ""
             _show(axes[3 * g, j], images[j], f"{name}{tag}\nratio={ratio[i]:.2f}\nnn={ds['nearest_distance'].values[i]:.2f}")
-            _show(axes[3 * g + 1, j], images[len(idx) + j], f"SCMS proj.\n|x-P|={sel['projection_distance'].values[i]:.2f}")
+            label = "SCMS proj." if defined_at_start[i] else "SCMS proj. (frame\nundefined at t_min)"
+            _show(axes[3 * g + 1, j], images[len(idx) + j], f"{label}\n|x-P|={sel['projection_distance'].values[i]:.2f}")
             _show(axes[3 * g + 2, j], images[2 * len(idx) + j], "nearest train")
     counts = near_copy_groups(sel, checks["tube_scale"], checks["min_resolved"], checks["max_copy_ratio"])
     summary = "; ".join(f"{name}: {c['n']} samples, {c['near_copies']} near-copies" for name, c in counts.items()
