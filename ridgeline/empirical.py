@@ -109,12 +109,16 @@ class SmoothedEmpirical:
         basis : (D, k) and complement : (D, D - k), on the data's device.
         """
         if self._span is None:
-            centred = (self.data - self.centre).cpu()
-            _, s, vh = torch.linalg.svd(centred, full_matrices=self.n < self.dim)  # vh: (D, D)
-            k = int((s > SPAN_RTOL * s.max()).sum()) if float(s.max()) > 0 else 0
-            vh = vh.to(self.data.device)
-            self._span = (vh[:k].T.contiguous(), vh[k:].T.contiguous())
+            with torch.inference_mode(False):  # a cache: ordinary tensors even when first asked in inference mode
+                self._span = self._span_bases()
         return self._span
+
+    def _span_bases(self) -> tuple[torch.Tensor, torch.Tensor]:
+        centred = (self.data - self.centre).cpu()
+        _, s, vh = torch.linalg.svd(centred, full_matrices=self.n < self.dim)  # vh: (D, D)
+        k = int((s > SPAN_RTOL * s.max()).sum()) if float(s.max()) > 0 else 0
+        vh = vh.to(self.data.device)
+        return vh[:k].T.contiguous(), vh[k:].T.contiguous()
 
     def in_span(self) -> "SmoothedEmpirical":
         """p_t of the training points in the coordinates of their span: y_i = B^T (x_i - c), (n, k).
@@ -125,7 +129,8 @@ class SmoothedEmpirical:
         """
         if self._in_span is None:
             basis = self.span()[0]
-            self._in_span = SmoothedEmpirical((self.data - self.centre) @ basis, memory_elements=self.memory_elements)
+            with torch.inference_mode(False):  # a cache, like the span
+                self._in_span = SmoothedEmpirical((self.data - self.centre) @ basis, memory_elements=self.memory_elements)
         return self._in_span
 
     @property

@@ -121,8 +121,6 @@ def scms_project(
         raise ValueError("tracked frames give the tangent only: use method 'scms', or frames 'full'")
     if frames == "tracked":
         batch = max(1, batch // 2)  # the filter's squares are two more (batch, D, D) arrays
-    if frames == "full":
-        dist.span()  # cached outside inference mode: later autograd code may use it
     for sub in torch.arange(n, device=x.device).split(batch):
         make = _frame_maker(dist, frames, weight_tol)  # tracked frames carry state: one per batch
         # inference mode: no autograd bookkeeping per operation (2D: 17 % faster); the results are

@@ -83,14 +83,14 @@ def test_unknown_options_are_rejected():
         scms_project(dist, _starts(2), 0.5, ridge_dim=1, method="magic")
 
 
-@pytest.mark.parametrize("frames", ["full", "tracked"])
+@pytest.mark.parametrize("frames", ["full", "truncated", "tracked"])
 def test_results_are_ordinary_tensors_though_scms_iterates_in_inference_mode(frames):
     dist = SmoothedEmpirical(named_set("thirteen"))
     res = scms_project(dist, _starts(20), 0.3, ridge_dim=1, tol=1e-8, max_iter=500, frames=frames)
     for out in (res.points, res.converged, res.iterations, res.residual, res.curvature_ok, res.eigengap):
         assert not out.is_inference()
     res.points.add_(0.0)  # in place, outside inference mode
-    # the cached span basis feeds autograd afterwards (an inference tensor could not be saved)
+    # the span basis, cached during the run, feeds autograd afterwards (an inference tensor could not)
     x = res.points.clone().requires_grad_(True)
     (x @ dist.span()[0]).square().sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
